@@ -1,0 +1,106 @@
+"""Typed settings, read once from the environment and `.env` (the environment wins)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SQLITE_PATH = PROJECT_ROOT / "data" / "todo.sqlite3"
+MIN_SECRET_BYTES = 32
+
+
+class ConfigError(ValueError):
+    """A setting is missing or invalid; the service refuses to start."""
+
+
+def read_environment(env_file: Path | None = PROJECT_ROOT / ".env") -> dict[str, str]:
+    """The process environment layered over the `.env` file, if there is one."""
+    values: dict[str, str] = {}
+    if env_file is not None and env_file.is_file():
+        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    values.update(os.environ)
+    return values
+
+
+def normalize_database_url(url: str) -> str:
+    # Heroku-style `postgres://` is common in copied Neon/Render snippets; SQLAlchemy
+    # only knows `postgresql://` (which it maps to psycopg2).
+    if url.startswith("postgres://"):
+        return "postgresql://" + url[len("postgres://") :]
+    return url
+
+
+def database_url(env: Mapping[str, str]) -> str:
+    raw = env.get("DATABASE_URL", "").strip()
+    return normalize_database_url(raw) if raw else f"sqlite:///{DEFAULT_SQLITE_PATH}"
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    database_url: str
+    secret: str
+    jwt_expire_minutes: int = 10080
+    cors_origins: tuple[str, ...] = ("http://localhost:3000", "http://localhost:5173")
+    max_body_bytes: int = 1024 * 1024
+    bcrypt_rounds: int = 12
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    def __post_init__(self) -> None:
+        if not self.secret:
+            raise ConfigError(
+                "BETTER_AUTH_SECRET is not set: put a random value of at least "
+                f"{MIN_SECRET_BYTES} bytes in the environment or in .env (`make run` generates one)"
+            )
+        if len(self.secret.encode()) < MIN_SECRET_BYTES:
+            raise ConfigError(f"BETTER_AUTH_SECRET must be at least {MIN_SECRET_BYTES} bytes long")
+        if not 4 <= self.bcrypt_rounds <= 31:
+            raise ConfigError("BCRYPT_ROUNDS must be between 4 and 31")
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = read_environment() if env is None else env
+        origins = env.get("CORS_ORIGINS")
+        return cls(
+            database_url=database_url(env),
+            secret=env.get("BETTER_AUTH_SECRET", ""),
+            jwt_expire_minutes=_int(env, "JWT_EXPIRE_MINUTES", 10080, minimum=1),
+            cors_origins=(
+                tuple(o.strip().rstrip("/") for o in origins.split(",") if o.strip())
+                if origins is not None
+                else cls.cors_origins
+            ),
+            max_body_bytes=_int(env, "MAX_BODY_BYTES", 1024 * 1024, minimum=1),
+            bcrypt_rounds=_int(env, "BCRYPT_ROUNDS", 12, minimum=4),
+            host=env.get("HOST", "").strip() or "127.0.0.1",
+            port=_int(env, "PORT", 8000, minimum=1),
+        )
+
+    def __repr__(self) -> str:  # never print the secret or database password
+        return f"Settings(database={self.database_backend}, cors_origins={self.cors_origins})"
+
+    @property
+    def database_backend(self) -> str:
+        return "sqlite" if self.is_sqlite else "postgresql"

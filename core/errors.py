@@ -1,0 +1,96 @@
+"""Every failure becomes a JSON answer with a `detail`, and nothing internal leaks."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from services.errors import (
+    AccountGone,
+    AlreadyTaken,
+    DomainError,
+    InvalidCredentials,
+    NotTaskOwner,
+    TaskNotFound,
+)
+
+logger = logging.getLogger("todo.errors")
+
+DATABASE_RETRY_AFTER_SECONDS = 5
+DATABASE_UNAVAILABLE = "Database unavailable, try again shortly"
+INTERNAL_ERROR = "Internal server error"
+
+DOMAIN_STATUS: dict[type[DomainError], int] = {
+    AlreadyTaken: 409,
+    InvalidCredentials: 401,
+    AccountGone: 401,
+    TaskNotFound: 404,
+    NotTaskOwner: 403,
+}
+
+
+async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    # 400 rather than FastAPI's 422 (the contract), and only loc/msg/type: the rejected
+    # input is not echoed, since it may be a password.
+    issues = [
+        {"loc": list(error.get("loc", ())), "msg": str(error.get("msg", "")), "type": str(error.get("type", ""))}
+        for error in exc.errors()
+    ]
+    return JSONResponse({"detail": issues}, status_code=400)
+
+
+async def domain_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    status = next(code for kind, code in DOMAIN_STATUS.items() if isinstance(exc, kind))
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse({"detail": exc.message}, status_code=status, headers=headers)
+
+
+async def database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    logger.warning("database unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+    return JSONResponse(
+        {"detail": DATABASE_UNAVAILABLE},
+        status_code=503,
+        headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(DomainError, domain_error)
+    for kind in (OperationalError, InterfaceError, PoolTimeoutError):
+        app.add_exception_handler(kind, database_unavailable)
+
+
+class UnhandledErrorMiddleware:
+    """The last line: a generic 500 that is logged. It sits inside the CORS middleware,
+    so even this answer carries CORS headers and a browser can read it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        response_started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            logger.exception("unhandled error on %s %s", scope["method"], scope["path"])
+            if response_started:
+                raise
+            await JSONResponse({"detail": INTERNAL_ERROR}, status_code=500)(scope, receive, send)

@@ -1,0 +1,78 @@
+"""The to-do API: application factory, start-up and wiring."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from starlette.concurrency import run_in_threadpool
+
+from core.auth_middleware import JWTAuthMiddleware
+from core.body_limit import BodySizeLimitMiddleware
+from core.config import Settings
+from core.db import create_db_engine
+from core.errors import UnhandledErrorMiddleware, install_error_handlers
+from core.openapi import install_openapi
+from core.security import PasswordHasher, TokenService
+from routers import auth, health, tasks
+
+logger = logging.getLogger("todo")
+
+DESCRIPTION = """Per-user task management with JWT authentication.
+
+Sign up or log in under **auth**, press **Authorize** and paste the `access_token`.
+Every `/api/` route except `/api/auth/*` needs it, and `{user_id}` must be your own id."""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings.from_env()  # refuses to build without a valid secret
+    tokens = TokenService(settings.secret, settings.jwt_expire_minutes)
+    hasher = PasswordHasher(settings.bcrypt_rounds)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.engine = create_db_engine(settings.database_url)
+        await run_in_threadpool(hasher.warm_up)
+        logger.info("ready: %r", settings)
+        yield
+        app.state.engine.dispose()
+
+    app = FastAPI(title="To-do API", version="1.0.0", description=DESCRIPTION, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.tokens = tokens
+    app.state.hasher = hasher
+
+    app.include_router(auth.router)
+    app.include_router(tasks.router)
+    app.include_router(health.router)
+    install_error_handlers(app)
+    install_openapi(app)
+
+    # Added innermost first: CORS is outermost, so preflights never need a token and
+    # every answer (401, 413 and 500 included) carries CORS headers; the token is
+    # checked before the body size, so a caller without a token learns nothing else.
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(JWTAuthMiddleware, tokens=tokens)
+    app.add_middleware(UnhandledErrorMiddleware)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=list(settings.cors_origins),
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+        allow_headers=["Authorization", "Content-Type"],
+        expose_headers=["Location", "Retry-After", "WWW-Authenticate"],
+        max_age=600,
+    )
+    return app
+
+
+app = create_app()
+
+if __name__ == "__main__":
+    import uvicorn
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    serving = app.state.settings
+    uvicorn.run(app, host=serving.host, port=serving.port, proxy_headers=False)

@@ -1,0 +1,115 @@
+"""The `users` table and the authentication schemas."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
+from sqlalchemy import Index, text
+from sqlmodel import Field as Column
+from sqlmodel import SQLModel
+
+from models.common import CleanStr, Timestamp, UTCDateTime, utc_now
+
+PASSWORD_MIN_CHARS = 8
+PASSWORD_MAX_BYTES = 72  # bcrypt's limit; longer is refused, never silently truncated
+EMAIL_MAX_CHARS = 254
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+    # Uniqueness without regard to case lives in the database, so that two concurrent
+    # signups cannot both pass a check in the application.
+    __table_args__ = (
+        Index("uq_users_username_lower", text("lower(username)"), unique=True),
+        Index("uq_users_email_lower", text("lower(email)"), unique=True),
+    )
+
+    id: uuid.UUID = Column(default_factory=uuid.uuid4, primary_key=True)
+    username: str = Column(max_length=32)
+    email: str = Column(max_length=EMAIL_MAX_CHARS)
+    hashed_password: str = Column(max_length=255)
+    created_at: datetime = Column(default_factory=utc_now, sa_type=UTCDateTime, nullable=False)
+
+
+def _password_rules(value: str) -> str:
+    if len(value) < PASSWORD_MIN_CHARS:
+        raise ValueError(f"must be at least {PASSWORD_MIN_CHARS} characters")
+    if len(value.encode()) > PASSWORD_MAX_BYTES:
+        raise ValueError(f"must be at most {PASSWORD_MAX_BYTES} bytes in UTF-8")
+    return value
+
+
+def _normalize_email(value: str) -> str:
+    if len(value) > EMAIL_MAX_CHARS:
+        raise ValueError(f"must be at most {EMAIL_MAX_CHARS} characters")
+    return value.lower()
+
+
+Username = Annotated[CleanStr, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{3,32}$")]
+Email = Annotated[EmailStr, AfterValidator(_normalize_email)]
+NewPassword = Annotated[CleanStr, AfterValidator(_password_rules)]
+
+
+class SignupRequest(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "username": "ada",
+                    "email": "ada@example.com",
+                    "password": "correct horse battery",
+                    "confirm_password": "correct horse battery",
+                }
+            ]
+        }
+    )
+
+    username: Username = Field(description="3 to 32 of A-Z a-z 0-9 _ . -; unique without regard to case")
+    email: Email = Field(description="Stored lower-cased; unique")
+    password: NewPassword = Field(description="At least 8 characters and at most 72 bytes in UTF-8")
+    confirm_password: CleanStr
+
+    @field_validator("confirm_password")
+    @classmethod
+    def _matches_password(cls, value: str, info: ValidationInfo) -> str:
+        if "password" in info.data and value != info.data["password"]:
+            raise ValueError("passwords do not match")
+        return value
+
+
+class LoginRequest(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"username_or_email": "ada", "password": "correct horse battery"}]}
+    )
+
+    username_or_email: Annotated[CleanStr, StringConstraints(min_length=1, max_length=EMAIL_MAX_CHARS)]
+    # No length rule here: an impossible password is simply a wrong one (401, not 400).
+    password: Annotated[str, Field(strict=True, min_length=1)]
+
+
+class UserPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    username: str
+    email: str
+    created_at: Timestamp
+
+
+class AuthResult(BaseModel):
+    user: UserPublic
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int = Field(description="Seconds until the access token expires")

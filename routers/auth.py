@@ -1,0 +1,56 @@
+"""`/api/auth/*`: signup, login and the caller's own account."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from core.db import SessionDep
+from core.deps import CurrentUser, HasherDep, TokensDep
+from core.security import TokenService
+from models.user import AuthResult, LoginRequest, SignupRequest, User, UserPublic
+from routers.responses import error_responses
+from services import accounts
+
+router = APIRouter(prefix="/api/auth", tags=["auth"])
+
+
+def _auth_result(user: User, tokens: TokenService) -> AuthResult:
+    return AuthResult(
+        user=UserPublic.model_validate(user),
+        access_token=tokens.issue(user.id),
+        expires_in=int(tokens.lifetime.total_seconds()),
+    )
+
+
+@router.post(
+    "/signup",
+    status_code=status.HTTP_201_CREATED,
+    response_model=AuthResult,
+    operation_id="auth_signup",
+    summary="Create an account and get a token",
+    responses=error_responses(400, 409, 413, 503),
+)
+def signup(body: SignupRequest, session: SessionDep, hasher: HasherDep, tokens: TokensDep) -> AuthResult:
+    return _auth_result(accounts.signup(session, body, hasher), tokens)
+
+
+@router.post(
+    "/login",
+    response_model=AuthResult,
+    operation_id="auth_login",
+    summary="Exchange a username or email and a password for a token",
+    responses=error_responses(400, 401, 413, 503),
+)
+def login(body: LoginRequest, session: SessionDep, hasher: HasherDep, tokens: TokensDep) -> AuthResult:
+    return _auth_result(accounts.authenticate(session, body, hasher), tokens)
+
+
+@router.get(
+    "/me",
+    response_model=UserPublic,
+    operation_id="auth_me",
+    summary="The account the token belongs to",
+    responses=error_responses(401, 503),
+)
+def me(user: CurrentUser) -> User:
+    return user

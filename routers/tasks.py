@@ -1,0 +1,106 @@
+"""`/api/{user_id}/tasks`: the caller's own tasks."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Query, Response, status
+
+from core.db import SessionDep
+from core.deps import CurrentUser
+from core.routing import OwnerScopedRoute
+from models.task import Task, TaskCompletion, TaskCreate, TaskListParams, TaskPage, TaskPublic, TaskReplace
+from routers.responses import error_responses
+from services import tasks
+
+router = APIRouter(prefix="/api/{user_id}/tasks", tags=["tasks"], route_class=OwnerScopedRoute)
+
+# `user_id` is checked against the token before anything else (see OwnerScopedRoute);
+# each route still declares it so the OpenAPI document shows it.
+TaskId = uuid.UUID
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=TaskPublic,
+    operation_id="tasks_create",
+    summary="Create a task",
+    responses=error_responses(400, 401, 403, 413, 503),
+)
+def create_task(user_id: str, body: TaskCreate, user: CurrentUser, session: SessionDep, response: Response) -> Task:
+    task = tasks.create_task(session, user.id, body)
+    response.headers["Location"] = f"/api/{user.id}/tasks/{task.id}"
+    return task
+
+
+@router.get(
+    "",
+    response_model=TaskPage,
+    operation_id="tasks_list",
+    summary="List tasks, a page at a time",
+    responses=error_responses(400, 401, 403, 503),
+)
+def list_tasks(
+    user_id: str, params: Annotated[TaskListParams, Query()], user: CurrentUser, session: SessionDep
+) -> TaskPage:
+    items, total = tasks.list_tasks(session, user.id, params)
+    return TaskPage(
+        items=[TaskPublic.model_validate(task) for task in items],
+        total=total,
+        limit=params.limit,
+        offset=params.offset,
+    )
+
+
+@router.get(
+    "/{task_id}",
+    response_model=TaskPublic,
+    operation_id="tasks_get",
+    summary="Get one task",
+    responses=error_responses(400, 401, 403, 404, 503),
+)
+def get_task(user_id: str, task_id: TaskId, user: CurrentUser, session: SessionDep) -> Task:
+    return tasks.get_task(session, user.id, task_id)
+
+
+@router.put(
+    "/{task_id}",
+    response_model=TaskPublic,
+    operation_id="tasks_replace",
+    summary="Replace a task (all fields)",
+    responses=error_responses(400, 401, 403, 404, 413, 503),
+)
+def replace_task(user_id: str, task_id: TaskId, body: TaskReplace, user: CurrentUser, session: SessionDep) -> Task:
+    return tasks.replace_task(session, user.id, task_id, body)
+
+
+@router.delete(
+    "/{task_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    operation_id="tasks_delete",
+    summary="Delete a task",
+    responses=error_responses(400, 401, 403, 404, 503),
+)
+def delete_task(user_id: str, task_id: TaskId, user: CurrentUser, session: SessionDep) -> None:
+    tasks.delete_task(session, user.id, task_id)
+
+
+@router.patch(
+    "/{task_id}/complete",
+    response_model=TaskPublic,
+    operation_id="tasks_complete",
+    summary='Mark a task completed (or reopen it with {"completed": false})',
+    responses=error_responses(400, 401, 403, 404, 413, 503),
+)
+def complete_task(
+    user_id: str,
+    task_id: TaskId,
+    user: CurrentUser,
+    session: SessionDep,
+    body: Annotated[TaskCompletion | None, Body()] = None,
+) -> Task:
+    completed = True if body is None else body.completed
+    return tasks.set_completion(session, user.id, task_id, completed)

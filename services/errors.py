@@ -1,0 +1,31 @@
+"""Domain errors: what went wrong in the rules, with no idea of HTTP."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    message = "The request cannot be completed"
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or self.message)
+        self.message = message or self.message
+
+
+class AlreadyTaken(DomainError):
+    message = "Username or email is already taken"
+
+
+class InvalidCredentials(DomainError):
+    message = "Invalid username/email or password"
+
+
+class AccountGone(DomainError):
+    message = "The account no longer exists"
+
+
+class TaskNotFound(DomainError):
+    message = "Task not found"
+
+
+class NotTaskOwner(DomainError):
+    message = "This task belongs to another user"

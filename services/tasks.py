@@ -1,0 +1,110 @@
+"""Task rules: ownership, completion timestamps and the list query."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, asc, desc, func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from models.common import utc_now
+from models.task import SortOrder, Task, TaskCreate, TaskListParams, TaskReplace, TaskSort
+from services.errors import AccountGone, NotTaskOwner, TaskNotFound
+
+_SORT_KEYS: dict[TaskSort, Any] = {
+    TaskSort.created_at: col(Task.created_at),
+    TaskSort.updated_at: col(Task.updated_at),
+    TaskSort.title: func.lower(Task.title),
+    TaskSort.completed: col(Task.completed),
+}
+
+
+def create_task(session: Session, owner_id: uuid.UUID, data: TaskCreate) -> Task:
+    now = utc_now()
+    task = Task(
+        user_id=owner_id,
+        title=data.title,
+        description=data.description,
+        completed=data.completed,
+        completed_at=now if data.completed else None,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(task)
+    try:
+        session.commit()
+    except IntegrityError:  # the owner was deleted after the token was checked
+        session.rollback()
+        raise AccountGone from None
+    return task
+
+
+def list_tasks(session: Session, owner_id: uuid.UUID, params: TaskListParams) -> tuple[list[Task], int]:
+    filters: list[ColumnElement[bool]] = [col(Task.user_id) == owner_id]
+    if params.completed is not None:
+        filters.append(col(Task.completed) == params.completed)
+    direction = asc if params.order is SortOrder.asc else desc
+    page = (
+        select(Task)
+        .where(*filters)
+        .order_by(direction(_SORT_KEYS[params.sort]), direction(col(Task.id)))
+        .limit(params.limit)
+        .offset(params.offset)
+    )
+    items = list(session.exec(page).all())
+    total = session.exec(select(func.count()).select_from(Task).where(*filters)).one()
+    return items, total
+
+
+def get_task(session: Session, owner_id: uuid.UUID, task_id: uuid.UUID) -> Task:
+    return _owned_task(session, owner_id, task_id, for_update=False)
+
+
+def replace_task(session: Session, owner_id: uuid.UUID, task_id: uuid.UUID, data: TaskReplace) -> Task:
+    task = _owned_task(session, owner_id, task_id, for_update=True)
+    _apply(session, task, title=data.title, description=data.description, completed=data.completed)
+    return task
+
+
+def set_completion(session: Session, owner_id: uuid.UUID, task_id: uuid.UUID, completed: bool) -> Task:
+    task = _owned_task(session, owner_id, task_id, for_update=True)
+    _apply(session, task, completed=completed)
+    return task
+
+
+def delete_task(session: Session, owner_id: uuid.UUID, task_id: uuid.UUID) -> None:
+    task = _owned_task(session, owner_id, task_id, for_update=True)
+    session.delete(task)
+    session.commit()
+
+
+def _owned_task(session: Session, owner_id: uuid.UUID, task_id: uuid.UUID, *, for_update: bool) -> Task:
+    # FOR UPDATE (PostgreSQL) serializes concurrent writes to one task, so two
+    # concurrent completions cannot both stamp their own `completed_at`.
+    task = session.get(Task, task_id, with_for_update=for_update)
+    if task is None:
+        raise TaskNotFound
+    if task.user_id != owner_id:
+        raise NotTaskOwner
+    return task
+
+
+def _apply(session: Session, task: Task, **changes: Any) -> None:
+    """Write only what differs; a write that changes nothing leaves `updated_at` alone."""
+    changed = {name: value for name, value in changes.items() if getattr(task, name) != value}
+    if changed:
+        now = utc_now()
+        if "completed" in changed:
+            task.completed_at = now if changed["completed"] else None
+        for name, value in changed.items():
+            setattr(task, name, value)
+        task.updated_at = _after(task.updated_at, now)
+    session.commit()  # also releases the row lock when nothing changed
+
+
+def _after(previous: datetime, now: datetime) -> datetime:
+    # `updated_at` must move forward even if the clock did not tick between two writes.
+    return now if now > previous else previous + timedelta(microseconds=1)
