@@ -28,10 +28,11 @@ def read_environment(env_file: Path | None = PROJECT_ROOT / ".env") -> dict[str,
 
 
 def normalize_database_url(url: str) -> str:
-    # Heroku-style `postgres://` is common in copied Neon/Render snippets; SQLAlchemy
-    # only knows `postgresql://` (which it maps to psycopg2).
-    if url.startswith("postgres://"):
-        return "postgresql://" + url[len("postgres://") :]
+    # Plain `postgresql://` (what Neon's console shows) means psycopg 3 to SQLAlchemy 2.1,
+    # and `postgres://` means nothing to it; both go to psycopg2, the driver we install.
+    for scheme in ("postgres://", "postgresql://"):
+        if url.startswith(scheme):
+            return "postgresql+psycopg2://" + url[len(scheme) :]
     return url
 
 

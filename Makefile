@@ -1,0 +1,57 @@
+# The front door: `make run` serves the API, `make test` runs the suite.
+# Both create .venv and install the pinned requirements on first use.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+RUNTIME_STAMP := $(VENV)/.runtime-installed
+DEV_STAMP := $(VENV)/.dev-installed
+
+.DEFAULT_GOAL := help
+.PHONY: help run serve migrate test lint format secret clean
+
+help:
+	@echo "make run      install, migrate and serve on HOST:PORT (default 127.0.0.1:8000)"
+	@echo "make test     run the test suite (PostgreSQL at 127.0.0.1:5432, else SQLite with a warning)"
+	@echo "make migrate  apply the Alembic migrations to DATABASE_URL (or MIGRATION_DATABASE_URL)"
+	@echo "make lint     ruff (lint and format check)"
+	@echo "make clean    remove .venv and caches (keeps .env and the SQLite database)"
+
+$(RUNTIME_STAMP): requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=python3.11)")'
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+$(DEV_STAMP): $(RUNTIME_STAMP) requirements-dev.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+# A random signing secret in .env, unless one is configured already.
+secret:
+	@if [ -z "$$BETTER_AUTH_SECRET" ] && ! grep -qs '^BETTER_AUTH_SECRET=.' .env; then \
+		umask 077; \
+		printf 'BETTER_AUTH_SECRET=%s\n' "$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(48))')" >> .env; \
+		echo "Wrote a new random BETTER_AUTH_SECRET to .env"; \
+	fi
+
+migrate: $(RUNTIME_STAMP)
+	$(BIN)/alembic upgrade head
+
+run: $(RUNTIME_STAMP) secret migrate
+	$(BIN)/python main.py
+
+test: $(DEV_STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(DEV_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(DEV_STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,201 @@
+"""Shared fixtures: a real database built by the migrations, a clean state per test,
+and a watch on every response and log line for 5xx answers and leaked secrets."""
+
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import Engine, create_engine, text
+
+from tests.support import DEFAULT_PASSWORD, TEST_SECRET, Database, PostgresRequired, provision_database
+
+os.environ.setdefault("BETTER_AUTH_SECRET", TEST_SECRET)  # `main` builds its module-level app on import
+
+from fastapi.testclient import TestClient
+
+from core.config import Settings
+from main import create_app
+
+DATABASE_KEY = pytest.StashKey[Database]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "postgres_only: needs PostgreSQL; skipped on the SQLite fallback")
+    config.addinivalue_line("markers", "allow_unavailable: the test makes the database unreachable on purpose (503)")
+    if hasattr(config, "workerinput"):
+        return
+    try:
+        config.stash[DATABASE_KEY] = provision_database()
+    except PostgresRequired as exc:
+        pytest.exit(str(exc), returncode=4)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    database = config.stash.get(DATABASE_KEY, None)
+    if database is not None:
+        database.drop()
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    return [config.stash[DATABASE_KEY].describe()]
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    database = config.stash.get(DATABASE_KEY, None)
+    if database is not None and database.fallback_reason:
+        terminalreporter.write_sep("!", "PostgreSQL was NOT reachable: these tests ran on SQLite", red=True)
+        terminalreporter.write_line(database.fallback_reason, red=True)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.stash[DATABASE_KEY].is_postgres:
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL")
+    for item in items:
+        if "postgres_only" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def database(pytestconfig: pytest.Config) -> Database:
+    return pytestconfig.stash[DATABASE_KEY]
+
+
+@pytest.fixture(scope="session")
+def engine(database: Database) -> Iterator[Engine]:
+    engine = create_engine(database.url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def clean_database(engine: Engine, database: Database) -> None:
+    with engine.begin() as connection:
+        if database.is_postgres:
+            connection.execute(text("TRUNCATE tasks, users CASCADE"))
+        else:
+            connection.execute(text("DELETE FROM tasks"))
+            connection.execute(text("DELETE FROM users"))
+
+
+def test_settings(database: Database, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {"database_url": database.url, "secret": TEST_SECRET, "bcrypt_rounds": 4}
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture(scope="session")
+def settings(database: Database) -> Settings:
+    return test_settings(database)
+
+
+@dataclass
+class ResponseWatch:
+    """Every response a test's clients receive, checked when the test ends."""
+
+    responses: list[httpx.Response]
+
+    def __call__(self, response: httpx.Response) -> None:
+        response.read()
+        self.responses.append(response)
+
+
+@pytest.fixture
+def response_watch(request: pytest.FixtureRequest, caplog: pytest.LogCaptureFixture) -> Iterator[ResponseWatch]:
+    caplog.set_level(logging.DEBUG)
+    watch = ResponseWatch([])
+    yield watch
+    allow_unavailable = request.node.get_closest_marker("allow_unavailable") is not None
+    for response in watch.responses:
+        status = response.status_code
+        if status >= 500 and not (allow_unavailable and status == 503):
+            pytest.fail(f"{response.request.method} {response.request.url.path} answered {status}: {response.text}")
+        assert_no_secret(response.text, where=f"response to {response.request.method} {response.request.url.path}")
+    for record in caplog.records:
+        assert_no_secret(record.getMessage(), where=f"log line {record.name}")
+
+
+def assert_no_secret(text_: str, where: str) -> None:
+    for secret in (DEFAULT_PASSWORD, "$2b$", "$2a$", "$2y$", TEST_SECRET):
+        assert secret not in text_, f"{where} contains a secret ({secret[:4]}...)"
+
+
+@pytest.fixture
+def make_client(response_watch: ResponseWatch) -> Iterator[Callable[..., TestClient]]:
+    """Build a client for an app with the given settings; lifespan runs, responses are watched."""
+    opened: list[TestClient] = []
+
+    def build(settings: Settings, **client_options: Any) -> TestClient:
+        client = TestClient(create_app(settings), **client_options)
+        client.__enter__()
+        client.event_hooks["response"].append(response_watch)
+        opened.append(client)
+        return client
+
+    yield build
+    for client in opened:
+        client.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="session")
+def _session_app(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+@pytest.fixture
+def client(_session_app: TestClient, response_watch: ResponseWatch) -> Iterator[TestClient]:
+    _session_app.event_hooks["response"] = [response_watch]
+    _session_app.headers.clear()
+    yield _session_app
+    _session_app.event_hooks["response"] = []
+
+
+@dataclass(frozen=True)
+class Account:
+    id: str
+    username: str
+    email: str
+    password: str
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    @property
+    def tasks_url(self) -> str:
+        return f"/api/{self.id}/tasks"
+
+
+@pytest.fixture
+def make_account(client: TestClient) -> Callable[..., Account]:
+    def create(username: str | None = None, email: str | None = None, password: str = DEFAULT_PASSWORD) -> Account:
+        username = username or f"user_{uuid.uuid4().hex[:12]}"
+        email = email or f"{username}@example.com"
+        response = client.post(
+            "/api/auth/signup",
+            json={"username": username, "email": email, "password": password, "confirm_password": password},
+        )
+        assert response.status_code == 201, response.text
+        body = response.json()
+        return Account(body["user"]["id"], username, email.lower(), password, body["access_token"])
+
+    return create
+
+
+@pytest.fixture
+def alice(make_account: Callable[..., Account]) -> Account:
+    return make_account("alice", "alice@example.com")
+
+
+@pytest.fixture
+def bob(make_account: Callable[..., Account]) -> Account:
+    return make_account("bob", "bob@example.com")

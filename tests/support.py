@@ -1,0 +1,160 @@
+"""Test plumbing: which database the suite runs on, and how it is built."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import tempfile
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from alembic.config import Config
+from jose import jwt
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from alembic import command
+from core.config import normalize_database_url
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_TEST_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/test"
+# Test-only values: they exist nowhere but in this suite.
+TEST_SECRET = "test-only-signing-secret-0123456789abcdef"
+DEFAULT_PASSWORD = "s3cret-Passw0rd!"
+
+
+def alembic_config(database_url: str) -> Config:
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(PROJECT_ROOT / "alembic"))
+    config.attributes["database_url"] = database_url
+    config.attributes["configure_logger"] = False
+    return config
+
+
+def migrate(database_url: str, revision: str = "head") -> None:
+    command.upgrade(alembic_config(database_url), revision)
+
+
+def downgrade(database_url: str, revision: str = "base") -> None:
+    command.downgrade(alembic_config(database_url), revision)
+
+
+class PostgresRequired(RuntimeError):
+    """REQUIRE_POSTGRES=1 and no PostgreSQL answered: the run must fail, not fall back."""
+
+
+@dataclass
+class Database:
+    url: str
+    is_postgres: bool
+    fallback_reason: str | None = None
+    owned_name: str | None = None  # a throwaway database this run created and drops
+    admin_url: str | None = None
+
+    def describe(self) -> str:
+        where = make_url(self.url).render_as_string(hide_password=True)
+        if self.fallback_reason:
+            return f"database: SQLite FALLBACK ({where}) because PostgreSQL was unreachable: {self.fallback_reason}"
+        return f"database: {'PostgreSQL' if self.is_postgres else 'SQLite'} ({where})"
+
+    def drop(self) -> None:
+        if self.owned_name and self.admin_url:
+            drop_database(self.admin_url, self.owned_name)
+
+
+def create_database(admin_url: str, prefix: str = "todo_test") -> tuple[str, str]:
+    """A fresh, empty database beside `admin_url`'s; returns its name and URL."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        engine.dispose()
+    return name, make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(admin_url: str, name: str) -> None:
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        engine.dispose()
+
+
+def _reachable(url: str) -> str | None:
+    engine = create_engine(url, connect_args={"connect_timeout": 3})
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return None
+    except SQLAlchemyError as exc:
+        return str(exc.orig if hasattr(exc, "orig") else exc).strip().splitlines()[0]
+    finally:
+        engine.dispose()
+
+
+def provision_database() -> Database:
+    """PostgreSQL (`TEST_DATABASE_URL`, else the local server) in a throwaway database built
+    by the migrations; SQLite when no PostgreSQL answers, unless REQUIRE_POSTGRES=1."""
+    base_url = normalize_database_url(os.environ.get("TEST_DATABASE_URL") or DEFAULT_TEST_DATABASE_URL)
+    problem = _reachable(base_url)
+    if problem is not None:
+        if os.environ.get("REQUIRE_POSTGRES") == "1":
+            raise PostgresRequired(f"REQUIRE_POSTGRES=1 but PostgreSQL at {base_url} is unreachable: {problem}")
+        path = Path(tempfile.mkdtemp(prefix="todo-tests-")) / "test.sqlite3"
+        database = Database(url=f"sqlite:///{path}", is_postgres=False, fallback_reason=problem)
+    else:
+        try:
+            name, url = create_database(base_url)
+            database = Database(url=url, is_postgres=True, owned_name=name, admin_url=base_url)
+        except SQLAlchemyError:
+            # No right to create databases (a hosted server): use the given one, emptied.
+            reset_schema(base_url)
+            database = Database(url=base_url, is_postgres=True)
+    migrate(database.url)
+    return database
+
+
+def reset_schema(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    finally:
+        engine.dispose()
+
+
+def make_token(
+    subject: str | None,
+    *,
+    secret: str = TEST_SECRET,
+    algorithm: str = "HS256",
+    expires_in: timedelta | None = timedelta(hours=1),
+    **extra: Any,
+) -> str:
+    """A JWT shaped as the test wants it, including shapes the service must refuse."""
+    now = datetime.now(UTC)
+    claims: dict[str, Any] = {"iat": int(now.timestamp()), **extra}
+    if subject is not None:
+        claims["sub"] = subject
+    if expires_in is not None:
+        claims["exp"] = int((now + expires_in).timestamp())
+    return jwt.encode(claims, secret, algorithm=algorithm)
+
+
+def unsigned_token(subject: str) -> str:
+    """An `alg: none` token: a header and claims with an empty signature."""
+
+    def encode(part: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(part).encode()).rstrip(b"=").decode()
+
+    exp = int((datetime.now(UTC) + timedelta(hours=1)).timestamp())
+    return f"{encode({'alg': 'none', 'typ': 'JWT'})}.{encode({'sub': subject, 'exp': exp})}."
