@@ -32,16 +32,16 @@ class PasswordHasher:
     def warm_up(self) -> None:
         # A real hash of the configured cost, so verifying an unknown user costs what
         # verifying a wrong password does.
-        self._dummy_hash = self._context.hash("not-a-real-password")
+        self._dummy_hash = str(self._context.hash("not-a-real-password"))
 
     def hash(self, password: str) -> str:
-        return self._context.hash(password)
+        return str(self._context.hash(password))
 
     def verify(self, password: str, hashed: str) -> bool:
         if not is_verifiable(password):
             self.waste_time()
             return False
-        return self._context.verify(password, hashed)
+        return bool(self._context.verify(password, hashed))
 
     def waste_time(self) -> None:
         if not self._dummy_hash:
@@ -70,7 +70,7 @@ class TokenService:
             "iat": int(now.timestamp()),
             "exp": int((now + self.lifetime).timestamp()),
         }
-        return jwt.encode(claims, self._secret, algorithm=JWT_ALGORITHM)
+        return str(jwt.encode(claims, self._secret, algorithm=JWT_ALGORITHM))
 
     def decode(self, token: str) -> TokenClaims:
         try:

@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
+from pydantic.config import JsonDict
 from sqlalchemy import Index, Text
 from sqlmodel import Field as Column
 from sqlmodel import SQLModel
@@ -40,7 +41,7 @@ Title = Annotated[
 ]
 Description = Annotated[CleanStr, StringConstraints(max_length=DESCRIPTION_MAX_CHARS)]
 
-_TASK_EXAMPLE = {"title": "Buy milk", "description": "Two litres, semi-skimmed", "completed": False}
+_TASK_EXAMPLE: JsonDict = {"title": "Buy milk", "description": "Two litres, semi-skimmed", "completed": False}
 
 
 class TaskCreate(BaseModel):
@@ -81,22 +82,22 @@ class TaskPublic(BaseModel):
 
 
 class TaskSort(StrEnum):
-    created_at = "created_at"
-    updated_at = "updated_at"
-    title = "title"
-    completed = "completed"
+    CREATED_AT = "created_at"
+    UPDATED_AT = "updated_at"
+    TITLE = "title"
+    COMPLETED = "completed"
 
 
 class SortOrder(StrEnum):
-    asc = "asc"
-    desc = "desc"
+    ASC = "asc"
+    DESC = "desc"
 
 
 class TaskListParams(BaseModel):
     limit: int = Field(20, ge=1, le=100)
     offset: int = Field(0, ge=0, le=2_147_483_647)
-    sort: TaskSort = TaskSort.created_at
-    order: SortOrder = SortOrder.desc
+    sort: TaskSort = TaskSort.CREATED_AT
+    order: SortOrder = SortOrder.DESC
     completed: bool | None = Field(None, description="Only completed (`true`) or open (`false`) tasks")
 
 

@@ -15,10 +15,10 @@ from models.task import SortOrder, Task, TaskCreate, TaskListParams, TaskReplace
 from services.errors import AccountGone, NotTaskOwner, TaskNotFound
 
 _SORT_KEYS: dict[TaskSort, Any] = {
-    TaskSort.created_at: col(Task.created_at),
-    TaskSort.updated_at: col(Task.updated_at),
-    TaskSort.title: func.lower(Task.title),
-    TaskSort.completed: col(Task.completed),
+    TaskSort.CREATED_AT: col(Task.created_at),
+    TaskSort.UPDATED_AT: col(Task.updated_at),
+    TaskSort.TITLE: func.lower(Task.title),
+    TaskSort.COMPLETED: col(Task.completed),
 }
 
 
@@ -46,7 +46,7 @@ def list_tasks(session: Session, owner_id: uuid.UUID, params: TaskListParams) ->
     filters: list[ColumnElement[bool]] = [col(Task.user_id) == owner_id]
     if params.completed is not None:
         filters.append(col(Task.completed) == params.completed)
-    direction = asc if params.order is SortOrder.asc else desc
+    direction = asc if params.order is SortOrder.ASC else desc
     page = (
         select(Task)
         .where(*filters)
