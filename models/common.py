@@ -60,4 +60,6 @@ def _storable(value: str) -> str:
     return value
 
 
-CleanStr = Annotated[StrictStr, AfterValidator(_storable)]
+# Apply after any length rule: constraints placed after a validator see the raw input.
+Storable = AfterValidator(_storable)
+CleanStr = Annotated[StrictStr, Storable]

@@ -7,13 +7,13 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, StringConstraints
 from pydantic.config import JsonDict
 from sqlalchemy import Index, Text
 from sqlmodel import Field as Column
 from sqlmodel import SQLModel
 
-from models.common import CleanStr, Timestamp, UTCDateTime, utc_now
+from models.common import Storable, Timestamp, UTCDateTime, utc_now
 
 TITLE_MAX_CHARS = 255
 DESCRIPTION_MAX_CHARS = 10_000
@@ -35,11 +35,12 @@ class Task(SQLModel, table=True):
 
 
 Title = Annotated[
-    CleanStr,
+    StrictStr,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX_CHARS),
+    Storable,
     Field(description="1 to 255 characters after trimming surrounding whitespace"),
 ]
-Description = Annotated[CleanStr, StringConstraints(max_length=DESCRIPTION_MAX_CHARS)]
+Description = Annotated[StrictStr, StringConstraints(max_length=DESCRIPTION_MAX_CHARS), Storable]
 
 _TASK_EXAMPLE: JsonDict = {"title": "Buy milk", "description": "Two litres, semi-skimmed", "completed": False}
 

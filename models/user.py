@@ -12,6 +12,7 @@ from pydantic import (
     ConfigDict,
     EmailStr,
     Field,
+    StrictStr,
     StringConstraints,
     ValidationInfo,
     field_validator,
@@ -20,7 +21,7 @@ from sqlalchemy import Index, text
 from sqlmodel import Field as Column
 from sqlmodel import SQLModel
 
-from models.common import CleanStr, Timestamp, UTCDateTime, utc_now
+from models.common import CleanStr, Storable, Timestamp, UTCDateTime, utc_now
 
 PASSWORD_MIN_CHARS = 8
 PASSWORD_MAX_BYTES = 72  # bcrypt's limit; longer is refused, never silently truncated
@@ -57,7 +58,7 @@ def _normalize_email(value: str) -> str:
     return value.lower()
 
 
-Username = Annotated[CleanStr, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{3,32}$")]
+Username = Annotated[StrictStr, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{3,32}$")]
 Email = Annotated[EmailStr, AfterValidator(_normalize_email)]
 NewPassword = Annotated[CleanStr, AfterValidator(_password_rules)]
 
@@ -94,7 +95,7 @@ class LoginRequest(BaseModel):
         json_schema_extra={"examples": [{"username_or_email": "ada", "password": "correct horse battery"}]}
     )
 
-    username_or_email: Annotated[CleanStr, StringConstraints(min_length=1, max_length=EMAIL_MAX_CHARS)]
+    username_or_email: Annotated[StrictStr, StringConstraints(min_length=1, max_length=EMAIL_MAX_CHARS), Storable]
     # No length rule here: an impossible password is simply a wrong one (401, not 400).
     password: Annotated[str, Field(strict=True, min_length=1)]
 

@@ -79,7 +79,6 @@ def test_title_is_trimmed(client: TestClient, alice: Account) -> None:
     assert task["title"] == "Buy milk"
 
 
-@pytest.mark.xfail(reason="BUG: the 255-character limit is checked before trimming (models/task.py Title)", strict=True)
 def test_title_of_255_characters_after_trimming_is_accepted(client: TestClient, alice: Account) -> None:
     title = "x" * 255
 
@@ -177,9 +176,6 @@ def test_completed_at_in_the_body_of_a_completed_task_is_ignored(client: TestCli
         pytest.param(
             {"title": "   \t\n "},
             id="whitespace title",
-            marks=pytest.mark.xfail(
-                reason="BUG: min_length is checked before trimming, so a blank title becomes ''", strict=True
-            ),
         ),
         pytest.param({"title": "x" * 256}, id="title of 256 characters"),
         pytest.param({"title": " " + "x" * 256 + " "}, id="title of 256 characters after trimming"),
