@@ -11,6 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 
 from core.auth_middleware import JWTAuthMiddleware
+from core.authentication import Authenticator
 from core.body_limit import BodySizeLimitMiddleware
 from core.config import Settings
 from core.db import create_db_engine
@@ -44,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.tokens = tokens
     app.state.hasher = hasher
+    app.state.authenticator = authenticator = Authenticator(tokens)
 
     app.include_router(auth.router)
     app.include_router(tasks.router)
@@ -55,7 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # every answer (401, 413 and 500 included) carries CORS headers; the token is
     # checked before the body size, so a caller without a token learns nothing else.
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
-    app.add_middleware(JWTAuthMiddleware, tokens=tokens)
+    app.add_middleware(JWTAuthMiddleware, authenticate=authenticator)
     app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(
         CORSMiddleware,

@@ -7,12 +7,9 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from core.auth_middleware import CLAIMS_STATE_KEY, INVALID_TOKEN, MISSING_TOKEN
-from core.db import SessionDep
-from core.security import InvalidTokenError, PasswordHasher, TokenClaims, TokenService
+from core.authentication import AuthenticationFailed, Authenticator
+from core.security import PasswordHasher, TokenService
 from models.user import User
-from services import accounts
-from services.errors import AccountGone
 
 # auto_error=False: we answer 401 ourselves (with WWW-Authenticate); this dependency is
 # here so the OpenAPI document declares the bearer scheme and Swagger UI can Authorize.
@@ -37,27 +34,19 @@ TokensDep = Annotated[TokenService, Depends(get_tokens)]
 HasherDep = Annotated[PasswordHasher, Depends(get_hasher)]
 
 
-def get_token_claims(
-    request: Request,
-    tokens: TokensDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
-) -> TokenClaims:
-    claims: TokenClaims | None = request.scope.get("state", {}).get(CLAIMS_STATE_KEY)
-    if claims is not None:  # the middleware already verified this request's token
-        return claims
-    if credentials is None:
-        raise unauthorized(MISSING_TOKEN)
+async def authenticate(request: Request) -> User:
+    authenticator: Authenticator = request.app.state.authenticator
     try:
-        return tokens.decode(credentials.credentials)
-    except InvalidTokenError:
-        raise unauthorized(INVALID_TOKEN) from None
+        return await authenticator(request.scope)
+    except AuthenticationFailed as failure:
+        raise unauthorized(failure.detail) from None
 
 
-def get_current_user(session: SessionDep, claims: Annotated[TokenClaims, Depends(get_token_claims)]) -> User:
-    try:
-        return accounts.get_user(session, claims.subject)
-    except AccountGone:
-        raise unauthorized(INVALID_TOKEN) from None
+async def get_current_user(
+    request: Request, _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
+) -> User:
+    """The caller; on `/api/` routes the middleware already found it, elsewhere (`/me`) we look."""
+    return await authenticate(request)
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]

@@ -25,6 +25,8 @@ logger = logging.getLogger("todo.errors")
 DATABASE_RETRY_AFTER_SECONDS = 5
 DATABASE_UNAVAILABLE = "Database unavailable, try again shortly"
 INTERNAL_ERROR = "Internal server error"
+# What a lost, refused or exhausted connection raises: the database, not the request, failed.
+DATABASE_UNAVAILABLE_ERRORS = (OperationalError, InterfaceError, PoolTimeoutError)
 
 DOMAIN_STATUS: dict[type[DomainError], int] = {
     AlreadyTaken: 409,
@@ -52,8 +54,7 @@ async def domain_error(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": exc.message}, status_code=status, headers=headers)
 
 
-async def database_unavailable(request: Request, exc: Exception) -> JSONResponse:
-    logger.warning("database unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+def database_unavailable_response() -> JSONResponse:
     return JSONResponse(
         {"detail": DATABASE_UNAVAILABLE},
         status_code=503,
@@ -61,10 +62,15 @@ async def database_unavailable(request: Request, exc: Exception) -> JSONResponse
     )
 
 
+async def database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    logger.warning("database unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+    return database_unavailable_response()
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(DomainError, domain_error)
-    for kind in (OperationalError, InterfaceError, PoolTimeoutError):
+    for kind in DATABASE_UNAVAILABLE_ERRORS:
         app.add_exception_handler(kind, database_unavailable)
 
 

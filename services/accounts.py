@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
-
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from core.security import PasswordHasher
 from models.user import LoginRequest, SignupRequest, User
-from services.errors import AccountGone, AlreadyTaken, InvalidCredentials
+from services.errors import AlreadyTaken, InvalidCredentials
 
 
 def signup(session: Session, data: SignupRequest, hasher: PasswordHasher) -> User:
@@ -46,13 +44,6 @@ def authenticate(session: Session, data: LoginRequest, hasher: PasswordHasher) -
         raise InvalidCredentials
     if not hasher.verify(data.password, user.hashed_password):
         raise InvalidCredentials
-    return user
-
-
-def get_user(session: Session, user_id: uuid.UUID) -> User:
-    user = session.get(User, user_id)
-    if user is None:
-        raise AccountGone
     return user
 
 

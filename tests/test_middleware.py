@@ -1,5 +1,5 @@
-"""Unit tests of JWTAuthMiddleware on a tiny Starlette app (no database), and of the
-get_token_claims / get_current_user dependencies that trust the claims it leaves behind."""
+"""Unit tests of JWTAuthMiddleware and the Authenticator on a tiny Starlette app (users come
+from a dictionary, not a database), and of get_current_user on a real database."""
 
 from __future__ import annotations
 
@@ -9,21 +9,23 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
+import anyio
 import pytest
-from fastapi import Depends, FastAPI, HTTPException
-from fastapi.security import HTTPAuthorizationCredentials
+from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Scope
 
-from core.auth_middleware import CLAIMS_STATE_KEY, JWTAuthMiddleware
-from core.deps import get_current_user, get_token_claims
-from core.security import TokenClaims, TokenService
+from core.auth_middleware import JWTAuthMiddleware
+from core.authentication import CURRENT_USER_STATE_KEY, Authenticator
+from core.deps import get_current_user
+from core.security import TokenService
 from models.user import User
 from tests.conftest import Account, ResponseWatch
 from tests.support import TEST_SECRET, make_token
@@ -34,26 +36,39 @@ ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 @dataclass
 class Tiny:
-    """A Starlette app behind the middleware that records what reaches it."""
+    """A Starlette app behind the middleware that records which user reached it."""
 
     client: TestClient
-    reached: list[TokenClaims | None] = field(default_factory=list)
+    users: dict[uuid.UUID, User]
+    reached: list[User | None] = field(default_factory=list)
+    lookups: list[uuid.UUID] = field(default_factory=list)
+
+    def add_user(self) -> tuple[User, str]:
+        user = User(id=uuid.uuid4(), username="u", email="u@example.com", hashed_password="-")
+        self.users[user.id] = user
+        return user, make_token(str(user.id))
 
 
 @pytest.fixture
 def tiny() -> Iterator[Tiny]:
-    reached: list[TokenClaims | None] = []
+    users: dict[uuid.UUID, User] = {}
+    reached: list[User | None] = []
+    lookups: list[uuid.UUID] = []
+
+    def load(_scope: Scope, user_id: uuid.UUID) -> User | None:
+        lookups.append(user_id)
+        return users.get(user_id)
 
     async def endpoint(request: Request) -> JSONResponse:
-        reached.append(request.scope.get("state", {}).get(CLAIMS_STATE_KEY))
+        reached.append(request.scope.get("state", {}).get(CURRENT_USER_STATE_KEY))
         return JSONResponse({"reached": True})
 
     app = Starlette(
         routes=[Route("/{path:path}", endpoint, methods=ANY_METHOD)],
-        middleware=[Middleware(JWTAuthMiddleware, tokens=TOKENS)],
+        middleware=[Middleware(JWTAuthMiddleware, authenticate=Authenticator(TOKENS, load))],
     )
     with TestClient(app) as client:
-        yield Tiny(client, reached)
+        yield Tiny(client, users, reached, lookups)
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -114,30 +129,53 @@ def test_options_passes_without_a_token(tiny: Tiny) -> None:
 # --- what a valid token leaves behind ----------------------------------------------------------
 
 
-def test_a_valid_token_reaches_the_app_with_its_claims_in_scope_state(tiny: Tiny) -> None:
-    subject = uuid.uuid4()
-    token = make_token(str(subject))
+def test_a_valid_token_reaches_the_app_with_its_user_in_scope_state(tiny: Tiny) -> None:
+    user, token = tiny.add_user()
 
     response = tiny.client.get("/api/x/tasks", headers=bearer(token))
 
     assert response.status_code == 200
-    [claims] = tiny.reached
-    assert isinstance(claims, TokenClaims)
-    assert claims == TOKENS.decode(token)
-    assert claims.subject == subject
+    assert tiny.reached == [user]
+    assert tiny.lookups == [user.id]
+
+
+def test_a_well_signed_token_of_an_unknown_user_is_401_and_never_reaches_the_app(tiny: Tiny) -> None:
+    response = tiny.client.get("/api/x", headers=bearer(make_token(str(uuid.uuid4()))))
+
+    assert response.status_code == 401
+    assert response.json() == {"detail": "Invalid or expired token"}
+    assert tiny.reached == []
 
 
 def test_the_scheme_name_is_case_insensitive(tiny: Tiny) -> None:
-    token = make_token(str(uuid.uuid4()))
+    _, token = tiny.add_user()
 
     for scheme in ("bearer", "BEARER"):
         assert tiny.client.get("/api/x", headers={"Authorization": f"{scheme} {token}"}).status_code == 200
 
 
-def test_a_public_path_is_not_decoded_so_no_claims_are_stored(tiny: Tiny) -> None:
-    tiny.client.get("/api/auth/me", headers=bearer(make_token(str(uuid.uuid4()))))
+def test_a_public_path_is_not_authenticated_so_no_user_is_looked_up(tiny: Tiny) -> None:
+    _, token = tiny.add_user()
+
+    tiny.client.get("/api/auth/me", headers=bearer(token))
 
     assert tiny.reached == [None]
+    assert tiny.lookups == []
+
+
+def test_an_unreachable_database_during_authentication_is_503_with_retry_after() -> None:
+    def load(_scope: Scope, _user_id: uuid.UUID) -> User | None:
+        raise OperationalError("SELECT", {}, Exception("connection refused"))
+
+    app = Starlette(
+        routes=[Route("/{path:path}", lambda _request: JSONResponse({}), methods=ANY_METHOD)],
+        middleware=[Middleware(JWTAuthMiddleware, authenticate=Authenticator(TOKENS, load))],
+    )
+    response = TestClient(app).get("/api/x", headers=bearer(make_token(str(uuid.uuid4()))))
+
+    assert response.status_code == 503
+    assert response.headers["Retry-After"].isdigit()
+    assert "detail" in response.json()
 
 
 # --- scopes other than http ------------------------------------------------------------------
@@ -152,126 +190,79 @@ def test_lifespan_events_pass_through_the_middleware() -> None:
         yield
         events.append("shutdown")
 
-    app = Starlette(lifespan=lifespan, middleware=[Middleware(JWTAuthMiddleware, tokens=TOKENS)])
+    app = Starlette(lifespan=lifespan, middleware=[Middleware(JWTAuthMiddleware, authenticate=Authenticator(TOKENS))])
     with TestClient(app):
         assert events == ["startup"]
     assert events == ["startup", "shutdown"]
 
 
-# --- get_token_claims: reuse the middleware's claims, decode only when it did not run ----------
+# --- the Authenticator: one lookup per request, however many ask ------------------------------
 
 
-def http_request(authorization: str | None, state: dict[str, Any] | None = None) -> Request:
-    scope: dict[str, Any] = {"type": "http", "method": "GET", "path": "/api/auth/me", "query_string": b""}
-    scope["headers"] = [] if authorization is None else [(b"authorization", authorization.encode())]
-    if state is not None:
-        scope["state"] = state
-    return Request(scope)
+def test_the_authenticator_looks_the_user_up_once_per_request() -> None:
+    user = User(id=uuid.uuid4(), username="u", email="u@example.com", hashed_password="-")
+    lookups: list[uuid.UUID] = []
+
+    def load(_scope: Scope, user_id: uuid.UUID) -> User | None:
+        lookups.append(user_id)
+        return user
+
+    authenticate = Authenticator(TOKENS, load)
+    scope: dict[str, Any] = {
+        "type": "http",
+        "headers": [(b"authorization", f"Bearer {make_token(str(user.id))}".encode())],
+    }
+
+    async def twice() -> tuple[User, User]:
+        return await authenticate(scope), await authenticate(scope)
+
+    assert anyio.run(twice) == (user, user)
+    assert lookups == [user.id]
 
 
-def credentials(token: str) -> HTTPAuthorizationCredentials:
-    return HTTPAuthorizationCredentials(scheme="Bearer", credentials=token)
-
-
-def test_get_token_claims_reuses_the_claims_in_scope_state_without_decoding() -> None:
-    claims = TokenClaims(subject=uuid.uuid4(), issued_at=None, expires_at=0)
-    request = http_request("Bearer garbage", state={CLAIMS_STATE_KEY: claims})
-
-    assert get_token_claims(request, TOKENS, credentials("garbage")) is claims
-
-
-def test_get_token_claims_decodes_the_header_when_no_middleware_ran() -> None:
-    subject = uuid.uuid4()
-    token = make_token(str(subject))
-
-    claims = get_token_claims(http_request(f"Bearer {token}"), TOKENS, credentials(token))
-
-    assert claims.subject == subject
-
-
-@pytest.mark.parametrize(
-    "given",
-    [None, credentials("garbage"), credentials(make_token(str(uuid.uuid4()), secret="y" * 40))],
-    ids=["no-credentials", "garbage", "wrong-key"],
-)
-def test_get_token_claims_without_middleware_claims_refuses_a_missing_or_bad_token(
-    given: HTTPAuthorizationCredentials | None,
-) -> None:
-    with pytest.raises(HTTPException) as refused:
-        get_token_claims(http_request(None, state={}), TOKENS, given)
-
-    assert refused.value.status_code == 401
-    assert refused.value.headers == {"WWW-Authenticate": "Bearer"}
-
-
-# --- get_current_user on a tiny FastAPI app: the claims decide who the caller is ----------------
-
-
-class InjectClaims:
-    """Plays the middleware's part: puts given claims into scope state."""
-
-    def __init__(self, app: ASGIApp, claims: TokenClaims) -> None:
-        self.app = app
-        self.claims = claims
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            scope.setdefault("state", {})[CLAIMS_STATE_KEY] = self.claims
-        await self.app(scope, receive, send)
+# --- get_current_user on a tiny FastAPI app with the real database ------------------------------
 
 
 @pytest.fixture
-def whoami(engine: Engine, response_watch: ResponseWatch) -> Callable[[TokenClaims | None], TestClient]:
-    def build(claims: TokenClaims | None) -> TestClient:
+def whoami(engine: Engine, response_watch: ResponseWatch) -> Callable[[], TestClient]:
+    def build() -> TestClient:
         app = FastAPI()
         app.state.engine = engine
-        app.state.tokens = TOKENS
+        app.state.authenticator = Authenticator(TOKENS)
 
         @app.get("/whoami")
         def who(user: Annotated[User, Depends(get_current_user)]) -> dict[str, str]:
             return {"id": str(user.id)}
 
-        client = TestClient(InjectClaims(app, claims) if claims else app)
+        client = TestClient(app)
         client.event_hooks["response"].append(response_watch)
         return client
 
     return build
 
 
-def claims_of(user_id: str) -> TokenClaims:
-    return TokenClaims(subject=uuid.UUID(user_id), issued_at=None, expires_at=0)
-
-
-def test_get_current_user_trusts_claims_in_scope_state_over_a_garbage_header(
-    whoami: Callable[[TokenClaims | None], TestClient], alice: Account
+def test_get_current_user_authenticates_when_no_middleware_ran(
+    whoami: Callable[[], TestClient], alice: Account
 ) -> None:
-    response = whoami(claims_of(alice.id)).get("/whoami", headers=bearer("garbage"))
-
-    assert response.status_code == 200
-    assert response.json() == {"id": alice.id}
-
-
-def test_get_current_user_decodes_the_token_when_no_middleware_ran(
-    whoami: Callable[[TokenClaims | None], TestClient], alice: Account
-) -> None:
-    response = whoami(None).get("/whoami", headers=alice.headers)
+    response = whoami().get("/whoami", headers=alice.headers)
 
     assert response.json() == {"id": alice.id}
 
 
-def test_get_current_user_refuses_a_garbage_token_when_no_middleware_ran(
-    whoami: Callable[[TokenClaims | None], TestClient], alice: Account
+@pytest.mark.parametrize("authorization", [None, "Bearer garbage", "Basic abc"], ids=["none", "garbage", "basic"])
+def test_get_current_user_refuses_a_missing_or_bad_token(
+    whoami: Callable[[], TestClient], authorization: str | None
 ) -> None:
-    response = whoami(None).get("/whoami", headers=bearer("garbage"))
+    headers = {} if authorization is None else {"Authorization": authorization}
+
+    response = whoami().get("/whoami", headers=headers)
 
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"] == "Bearer"
 
 
-def test_get_current_user_refuses_claims_of_a_user_that_does_not_exist(
-    whoami: Callable[[TokenClaims | None], TestClient],
-) -> None:
-    response = whoami(claims_of(str(uuid.uuid4()))).get("/whoami")
+def test_get_current_user_refuses_the_token_of_a_user_that_does_not_exist(whoami: Callable[[], TestClient]) -> None:
+    response = whoami().get("/whoami", headers=bearer(make_token(str(uuid.uuid4()))))
 
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"] == "Bearer"

@@ -88,11 +88,6 @@ def delete_user(engine: Engine, account: Account) -> None:
         pytest.param(
             PATHS["no-route"],
             id="no-route",
-            marks=pytest.mark.xfail(
-                reason="BUG: the middleware only verifies the signature; a deleted user's token reaches routing "
-                "and an unknown /api/ path answers 404, telling the caller which routes exist",
-                strict=True,
-            ),
         ),
     ],
 )
@@ -117,11 +112,6 @@ def test_a_token_for_a_user_that_never_existed_is_401(client: TestClient, path: 
     assert response.headers["WWW-Authenticate"] == "Bearer"
 
 
-@pytest.mark.xfail(
-    reason="BUG: OwnerScopedRoute compares the path with the token's sub before anyone checks that the "
-    "user exists, so a token of a nonexistent user gets 403 where the contract orders 401 first",
-    strict=True,
-)
 def test_a_token_for_a_user_that_never_existed_is_401_not_403_on_another_users_path(
     client: TestClient, alice: Account
 ) -> None:
@@ -130,11 +120,6 @@ def test_a_token_for_a_user_that_never_existed_is_401_not_403_on_another_users_p
     assert response.status_code == 401, response.text
 
 
-@pytest.mark.xfail(
-    reason="BUG: FastAPI decodes the JSON body before it runs the CurrentUser dependency, "
-    "so a deleted user's token with a malformed body gets 400 instead of 401",
-    strict=True,
-)
 def test_the_token_of_a_deleted_user_is_401_before_a_malformed_body(
     client: TestClient, engine: Engine, alice: Account
 ) -> None:
@@ -210,22 +195,12 @@ def test_issued_tokens_name_the_user_in_sub_and_last_seven_days(alice: Account) 
 # --- the /api/auth/ carve-out does not open the task routes ----------------------------------
 
 
-@pytest.mark.xfail(
-    reason="BUG: /api/auth/tasks matches /api/{user_id}/tasks with user_id='auth'; the middleware lets "
-    "/api/auth/* through, so OwnerScopedRoute has no claims and skips the 403 check",
-    strict=True,
-)
 def test_a_task_route_with_user_id_auth_is_403_for_a_valid_token(client: TestClient, alice: Account) -> None:
     response = client.get("/api/auth/tasks", headers=alice.headers)
 
     assert response.status_code == 403, response.text
 
 
-@pytest.mark.xfail(
-    reason="BUG: /api/auth/tasks bypasses the middleware, so without a token FastAPI parses the body "
-    "first and answers 400 where the contract orders 401 first",
-    strict=True,
-)
 def test_a_task_route_with_user_id_auth_is_401_before_a_malformed_body(client: TestClient) -> None:
     response = client.post("/api/auth/tasks", content=b'{"title": ', headers={"Content-Type": "application/json"})
 
