@@ -1,0 +1,1 @@
+"""Black-box contract tests: a running server, driven over real HTTP."""
