@@ -7,14 +7,21 @@ import logging
 import os
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
-from tests.support import DEFAULT_PASSWORD, TEST_SECRET, Database, PostgresRequired, provision_database
+from tests.support import (
+    DEFAULT_PASSWORD,
+    TEST_SECRET,
+    Account,
+    Database,
+    PostgresRequired,
+    ResponseWatch,
+    provision_database,
+    settings_for,
+)
 
 os.environ.setdefault("BETTER_AUTH_SECRET", TEST_SECRET)  # `main` builds its module-level app on import
 
@@ -85,26 +92,9 @@ def clean_database(engine: Engine, database: Database) -> None:
             connection.execute(text("DELETE FROM users"))
 
 
-def test_settings(database: Database, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {"database_url": database.url, "secret": TEST_SECRET, "bcrypt_rounds": 4}
-    values.update(overrides)
-    return Settings(**values)
-
-
 @pytest.fixture(scope="session")
 def settings(database: Database) -> Settings:
-    return test_settings(database)
-
-
-@dataclass
-class ResponseWatch:
-    """Every response a test's clients receive, checked when the test ends."""
-
-    responses: list[httpx.Response]
-
-    def __call__(self, response: httpx.Response) -> None:
-        response.read()
-        self.responses.append(response)
+    return settings_for(database)
 
 
 @pytest.fixture
@@ -156,23 +146,6 @@ def client(_session_app: TestClient, response_watch: ResponseWatch) -> Iterator[
     _session_app.headers.clear()
     yield _session_app
     _session_app.event_hooks["response"] = []
-
-
-@dataclass(frozen=True)
-class Account:
-    id: str
-    username: str
-    email: str
-    password: str
-    token: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
-
-    @property
-    def tasks_url(self) -> str:
-        return f"/api/{self.id}/tasks"
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 from alembic.config import Config
 from jose import jwt
 from sqlalchemy import create_engine, text
@@ -19,7 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from alembic import command
-from core.config import normalize_database_url
+from core.config import Settings, normalize_database_url
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_TEST_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -158,3 +159,37 @@ def unsigned_token(subject: str) -> str:
 
     exp = int((datetime.now(UTC) + timedelta(hours=1)).timestamp())
     return f"{encode({'alg': 'none', 'typ': 'JWT'})}.{encode({'sub': subject, 'exp': exp})}."
+
+
+def settings_for(database: Database, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {"database_url": database.url, "secret": TEST_SECRET, "bcrypt_rounds": 4}
+    values.update(overrides)
+    return Settings(**values)
+
+
+@dataclass
+class ResponseWatch:
+    """Every response a test's clients receive, checked when the test ends."""
+
+    responses: list[httpx.Response]
+
+    def __call__(self, response: httpx.Response) -> None:
+        response.read()
+        self.responses.append(response)
+
+
+@dataclass(frozen=True)
+class Account:
+    id: str
+    username: str
+    email: str
+    password: str
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    @property
+    def tasks_url(self) -> str:
+        return f"/api/{self.id}/tasks"

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import Account
+from tests.support import Account
 
 LOGIN = "/api/auth/login"
 SEVEN_DAYS = 7 * 24 * 60 * 60

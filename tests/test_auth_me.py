@@ -7,7 +7,7 @@ from collections.abc import Callable
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
-from tests.conftest import Account
+from tests.support import Account
 
 ME = "/api/auth/me"
 

@@ -11,8 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, Uuid, bindparam, text
 
-from tests.conftest import Account
-from tests.support import DEFAULT_PASSWORD
+from tests.support import DEFAULT_PASSWORD, Account
 
 SIGNUP = "/api/auth/signup"
 SEVEN_DAYS = 7 * 24 * 60 * 60

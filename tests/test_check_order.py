@@ -10,7 +10,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import Account
+from tests.support import Account
 
 MALFORMED_JSON = b'{"title": '
 JSON = {"Content-Type": "application/json"}

@@ -14,9 +14,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from main import create_app
-from tests.conftest import Account
-from tests.conftest import test_settings as settings_for
-from tests.support import DEFAULT_PASSWORD, Database, make_token
+from tests.support import DEFAULT_PASSWORD, Account, Database, make_token, settings_for
 
 ALLOWED_ORIGIN = "http://localhost:5173"
 DISALLOWED_ORIGIN = "http://evil.example"

@@ -27,8 +27,7 @@ from core.authentication import CURRENT_USER_STATE_KEY, Authenticator
 from core.deps import get_current_user
 from core.security import TokenService
 from models.user import User
-from tests.conftest import Account, ResponseWatch
-from tests.support import TEST_SECRET, make_token
+from tests.support import TEST_SECRET, Account, ResponseWatch, make_token
 
 TOKENS = TokenService(TEST_SECRET, expire_minutes=60)
 ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import Account
+from tests.support import Account
 
 TASK_KEYS = {"id", "user_id", "title", "description", "completed", "completed_at", "created_at", "updated_at"}
 # ISO 8601, UTC with an explicit offset, and at least millisecond precision.

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import Account
+from tests.support import Account
 
 
 def create_task(client: TestClient, account: Account, **fields: Any) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import Account
+from tests.support import Account
 
 
 def create_task(client: TestClient, account: Account, title: str, completed: bool = False) -> dict[str, Any]:

@@ -14,8 +14,7 @@ from fastapi.testclient import TestClient
 from jose import jwt
 from sqlalchemy import Engine, Uuid, bindparam, text
 
-from tests.conftest import Account
-from tests.support import make_token, unsigned_token
+from tests.support import Account, make_token, unsigned_token
 
 OTHER_SECRET = "another-signing-secret-0123456789abcdef"
 SEVEN_DAYS = 7 * 24 * 60 * 60
