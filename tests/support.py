@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import shutil
 import tempfile
 import uuid
 from dataclasses import dataclass
@@ -66,6 +67,8 @@ class Database:
     def drop(self) -> None:
         if self.owned_name and self.admin_url:
             drop_database(self.admin_url, self.owned_name)
+        elif not self.is_postgres:
+            shutil.rmtree(Path(make_url(self.url).database or "").parent, ignore_errors=True)
 
 
 def create_database(admin_url: str, prefix: str = "todo_test") -> tuple[str, str]:
@@ -148,7 +151,7 @@ def make_token(
         claims["sub"] = subject
     if expires_in is not None:
         claims["exp"] = int((now + expires_in).timestamp())
-    return jwt.encode(claims, secret, algorithm=algorithm)
+    return str(jwt.encode(claims, secret, algorithm=algorithm))
 
 
 def unsigned_token(subject: str) -> str:
