@@ -14,7 +14,7 @@ help:
 	@echo "make run      install, migrate and serve on HOST:PORT (default 127.0.0.1:8000)"
 	@echo "make test     run the test suite (PostgreSQL at 127.0.0.1:5432, else SQLite with a warning)"
 	@echo "make migrate  apply the Alembic migrations to DATABASE_URL (or MIGRATION_DATABASE_URL)"
-	@echo "make lint     ruff (lint and format check)"
+	@echo "make lint     ruff (lint and format check) and mypy"
 	@echo "make clean    remove .venv and caches (keeps .env and the SQLite database)"
 
 $(RUNTIME_STAMP): requirements.txt
@@ -47,6 +47,7 @@ test: $(DEV_STAMP)
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
 
 format: $(DEV_STAMP)
 	$(BIN)/ruff check --fix .
