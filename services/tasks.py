@@ -43,20 +43,26 @@ def create_task(session: Session, owner_id: uuid.UUID, data: TaskCreate) -> Task
 
 
 def list_tasks(session: Session, owner_id: uuid.UUID, params: TaskListParams) -> tuple[list[Task], int]:
+    """One page and the total in one round trip: the count rides along as an uncorrelated
+    subquery (evaluated once); only a page past the end needs a second query for it."""
     filters: list[ColumnElement[bool]] = [col(Task.user_id) == owner_id]
     if params.completed is not None:
         filters.append(col(Task.completed) == params.completed)
+    total = select(func.count()).select_from(Task).where(*filters).scalar_subquery()
     direction = asc if params.order is SortOrder.ASC else desc
     page = (
-        select(Task)
+        select(Task, total)
         .where(*filters)
         .order_by(direction(_SORT_KEYS[params.sort]), direction(col(Task.id)))
         .limit(params.limit)
         .offset(params.offset)
     )
-    items = list(session.exec(page).all())
-    total = session.exec(select(func.count()).select_from(Task).where(*filters)).one()
-    return items, total
+    rows = session.exec(page).all()
+    if rows:
+        return [task for task, _ in rows], rows[0][1]
+    if params.offset == 0:
+        return [], 0
+    return [], session.exec(select(total)).one()
 
 
 def get_task(session: Session, owner_id: uuid.UUID, task_id: uuid.UUID) -> Task:
