@@ -7,6 +7,8 @@ from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from core.asgi import TrackedSend
+
 TOO_LARGE = "Request body too large"
 
 
@@ -32,7 +34,7 @@ class BodySizeLimitMiddleware:
             return
 
         received = 0
-        response_started = False
+        tracked_send = TrackedSend(send)
 
         async def limited_receive() -> Message:
             nonlocal received
@@ -43,15 +45,9 @@ class BodySizeLimitMiddleware:
                     raise BodyTooLarge
             return message
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal response_started
-            if message["type"] == "http.response.start":
-                response_started = True
-            await send(message)
-
         try:
-            await self.app(scope, limited_receive, tracking_send)
+            await self.app(scope, limited_receive, tracked_send)
         except BodyTooLarge:
-            if response_started:
+            if tracked_send.response_started:
                 raise
             await JSONResponse({"detail": TOO_LARGE}, status_code=413)(scope, receive, send)

@@ -9,8 +9,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from core.asgi import TrackedSend
 from services.errors import (
     AccountGone,
     AlreadyTaken,
@@ -85,18 +86,11 @@ class UnhandledErrorMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        response_started = False
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal response_started
-            if message["type"] == "http.response.start":
-                response_started = True
-            await send(message)
-
+        tracked_send = TrackedSend(send)
         try:
-            await self.app(scope, receive, tracking_send)
+            await self.app(scope, receive, tracked_send)
         except Exception:
             logger.exception("unhandled error on %s %s", scope["method"], scope["path"])
-            if response_started:
+            if tracked_send.response_started:
                 raise
             await JSONResponse({"detail": INTERNAL_ERROR}, status_code=500)(scope, receive, send)

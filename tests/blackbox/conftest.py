@@ -19,7 +19,6 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +26,15 @@ import httpx
 import pytest
 from sqlalchemy.exc import SQLAlchemyError
 
-from tests.support import DEFAULT_PASSWORD, PROJECT_ROOT, TEST_SECRET, Database, create_database, drop_database
+from tests.support import (
+    DEFAULT_PASSWORD,
+    PROJECT_ROOT,
+    TEST_SECRET,
+    Account,
+    Database,
+    create_database,
+    drop_database,
+)
 
 BASE_URL_ENV = "BLACKBOX_BASE_URL"
 BACKENDS = ["external"] if os.environ.get(BASE_URL_ENV) else ["sqlite", "postgresql"]
@@ -165,23 +172,6 @@ def api(base_url: str) -> Iterator[httpx.Client]:
         yield client
 
 
-@dataclass(frozen=True)
-class Account:
-    id: str
-    username: str
-    email: str
-    token: str
-    password: str = PASSWORD
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
-
-    @property
-    def tasks_url(self) -> str:
-        return f"/api/{self.id}/tasks"
-
-
 def unique_username(prefix: str = "bb") -> str:
     return f"{prefix}_{uuid.uuid4().hex[:16]}"
 
@@ -195,7 +185,7 @@ def signup(api: httpx.Client, username: str | None = None, email: str | None = N
     )
     assert response.status_code == 201, response.text
     body = response.json()
-    return Account(body["user"]["id"], body["user"]["username"], body["user"]["email"], body["access_token"])
+    return Account(body["user"]["id"], body["user"]["username"], body["user"]["email"], PASSWORD, body["access_token"])
 
 
 # Signups are few on purpose (the contract throttles them per client address): tests that

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.blackbox.conftest import Account
+from tests.support import Account
 
 MAX_BODY_BYTES = 1024 * 1024  # the contract's default limit
 

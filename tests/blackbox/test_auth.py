@@ -8,7 +8,8 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from tests.blackbox.conftest import PASSWORD, Account, unique_username
+from tests.blackbox.conftest import PASSWORD, unique_username
+from tests.support import Account
 
 USER_KEYS = {"id", "username", "email", "created_at"}
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from tests.blackbox.conftest import Account
+from tests.support import Account
 
 TASK_KEYS = {"id", "user_id", "title", "description", "completed", "completed_at", "created_at", "updated_at"}
 MakeTask = Callable[..., dict[str, Any]]
