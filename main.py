@@ -18,6 +18,7 @@ from core.db import create_db_engine
 from core.errors import UnhandledErrorMiddleware, install_error_handlers
 from core.openapi import install_openapi
 from core.security import PasswordHasher, TokenService
+from core.security_headers import SecurityHeadersMiddleware
 from routers import auth, health, tasks
 
 logger = logging.getLogger("todo")
@@ -54,11 +55,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_openapi(app)
 
     # Added innermost first: CORS is outermost, so preflights never need a token and
-    # every answer (401, 413 and 500 included) carries CORS headers; the token is
-    # checked before the body size, so a caller without a token learns nothing else.
+    # every answer (401, 413 and 500 included) carries CORS and security headers; the
+    # token is checked before the body size, so a caller without a token learns nothing else.
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(JWTAuthMiddleware, authenticate=authenticator)
     app.add_middleware(UnhandledErrorMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=list(settings.cors_origins),

@@ -28,7 +28,7 @@ def _auth_result(user: User, tokens: TokenService) -> AuthResult:
     response_model=AuthResult,
     operation_id="auth_signup",
     summary="Create an account and get a token",
-    responses=error_responses(400, 409, 413, 503),
+    responses=error_responses(400, 409, 413, 429, 503),
 )
 def signup(body: SignupRequest, session: SessionDep, hasher: HasherDep, tokens: TokensDep) -> AuthResult:
     return _auth_result(accounts.signup(session, body, hasher), tokens)
@@ -39,7 +39,7 @@ def signup(body: SignupRequest, session: SessionDep, hasher: HasherDep, tokens: 
     response_model=AuthResult,
     operation_id="auth_login",
     summary="Exchange a username or email and a password for a token",
-    responses=error_responses(400, 401, 413, 503),
+    responses=error_responses(400, 401, 413, 429, 503),
 )
 def login(body: LoginRequest, session: SessionDep, hasher: HasherDep, tokens: TokensDep) -> AuthResult:
     return _auth_result(accounts.authenticate(session, body, hasher), tokens)

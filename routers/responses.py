@@ -13,6 +13,7 @@ _DESCRIPTIONS = {
     404: "No such resource",
     409: "The username or email is already taken",
     413: "Request body larger than the configured limit",
+    429: "Too many attempts; retry after `Retry-After` seconds",
     503: "The database is unreachable; retry after `Retry-After` seconds",
 }
 
