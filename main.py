@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -20,6 +21,7 @@ from core.openapi import install_openapi
 from core.security import PasswordHasher, TokenService
 from core.security_headers import SecurityHeadersMiddleware
 from routers import auth, health, tasks
+from services.throttle import Limit, Throttle
 
 logger = logging.getLogger("todo")
 
@@ -47,6 +49,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.tokens = tokens
     app.state.hasher = hasher
     app.state.authenticator = authenticator = Authenticator(tokens)
+    app.state.throttle = Throttle(
+        login=Limit(settings.login_max_failures, timedelta(seconds=settings.login_window_seconds)),
+        signup=Limit(settings.signup_max_per_ip, timedelta(seconds=settings.signup_window_seconds)),
+    )
 
     app.include_router(auth.router)
     app.include_router(tasks.router)

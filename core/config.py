@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 
 from dotenv import dotenv_values
@@ -54,6 +55,17 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int) -> int:
     return value
 
 
+def _networks(env: Mapping[str, str], name: str) -> tuple[IPv4Network | IPv6Network, ...]:
+    networks = []
+    for item in env.get(name, "").split(","):
+        if item.strip():
+            try:
+                networks.append(ip_network(item.strip(), strict=False))
+            except ValueError:
+                raise ConfigError(f"{name}: {item.strip()!r} is not an IP address or network") from None
+    return tuple(networks)
+
+
 @dataclass(frozen=True, kw_only=True)
 class Settings:
     database_url: str
@@ -64,6 +76,11 @@ class Settings:
     bcrypt_rounds: int = 12
     host: str = "127.0.0.1"
     port: int = 8000
+    login_max_failures: int = 5
+    login_window_seconds: int = 900
+    signup_max_per_ip: int = 20
+    signup_window_seconds: int = 3600
+    trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.secret:
@@ -97,6 +114,11 @@ class Settings:
             bcrypt_rounds=_int(env, "BCRYPT_ROUNDS", 12, minimum=4),
             host=env.get("HOST", "").strip() or "127.0.0.1",
             port=_int(env, "PORT", 8000, minimum=1),
+            login_max_failures=_int(env, "LOGIN_MAX_FAILURES", 5, minimum=0),
+            login_window_seconds=_int(env, "LOGIN_WINDOW_SECONDS", 900, minimum=1),
+            signup_max_per_ip=_int(env, "SIGNUP_MAX_PER_IP", 20, minimum=0),
+            signup_window_seconds=_int(env, "SIGNUP_WINDOW_SECONDS", 3600, minimum=1),
+            trusted_proxies=_networks(env, "TRUSTED_PROXIES"),
         )
 
     def __repr__(self) -> str:  # never print the secret or database password

@@ -8,8 +8,10 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from core.authentication import AuthenticationFailed, Authenticator
+from core.client_address import client_address
 from core.security import PasswordHasher, TokenService
 from models.user import User
+from services.throttle import Throttle
 
 # auto_error=False: we answer 401 ourselves (with WWW-Authenticate); this dependency is
 # here so the OpenAPI document declares the bearer scheme and Swagger UI can Authorize.
@@ -30,8 +32,19 @@ def get_hasher(request: Request) -> PasswordHasher:
     return hasher
 
 
+def get_throttle(request: Request) -> Throttle:
+    throttle: Throttle = request.app.state.throttle
+    return throttle
+
+
+def get_client_address(request: Request) -> str:
+    return client_address(request.scope, request.app.state.settings.trusted_proxies)
+
+
 TokensDep = Annotated[TokenService, Depends(get_tokens)]
 HasherDep = Annotated[PasswordHasher, Depends(get_hasher)]
+ThrottleDep = Annotated[Throttle, Depends(get_throttle)]
+ClientAddressDep = Annotated[str, Depends(get_client_address)]
 
 
 async def authenticate(request: Request) -> User:

@@ -19,6 +19,7 @@ from services.errors import (
     InvalidCredentials,
     NotTaskOwner,
     TaskNotFound,
+    TooManyAttempts,
 )
 
 logger = logging.getLogger("todo.errors")
@@ -35,6 +36,7 @@ DOMAIN_STATUS: dict[type[DomainError], int] = {
     AccountGone: 401,
     TaskNotFound: 404,
     NotTaskOwner: 403,
+    TooManyAttempts: 429,
 }
 
 
@@ -51,7 +53,9 @@ async def validation_error(_request: Request, exc: RequestValidationError) -> JS
 async def domain_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
     status = next(code for kind, code in DOMAIN_STATUS.items() if isinstance(exc, kind))
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+    if isinstance(exc, TooManyAttempts):
+        headers["Retry-After"] = str(exc.retry_after)
     return JSONResponse({"detail": exc.message}, status_code=status, headers=headers)
 
 

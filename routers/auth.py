@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from core.db import SessionDep
-from core.deps import CurrentUser, HasherDep, TokensDep
+from core.deps import ClientAddressDep, CurrentUser, HasherDep, ThrottleDep, TokensDep
 from core.security import TokenService
 from models.user import AuthResult, LoginRequest, SignupRequest, User, UserPublic
 from routers.responses import error_responses
@@ -30,8 +30,15 @@ def _auth_result(user: User, tokens: TokenService) -> AuthResult:
     summary="Create an account and get a token",
     responses=error_responses(400, 409, 413, 429, 503),
 )
-def signup(body: SignupRequest, session: SessionDep, hasher: HasherDep, tokens: TokensDep) -> AuthResult:
-    return _auth_result(accounts.signup(session, body, hasher), tokens)
+def signup(
+    body: SignupRequest,
+    session: SessionDep,
+    hasher: HasherDep,
+    tokens: TokensDep,
+    throttle: ThrottleDep,
+    client: ClientAddressDep,
+) -> AuthResult:
+    return _auth_result(accounts.signup(session, body, hasher, throttle, client), tokens)
 
 
 @router.post(
@@ -41,8 +48,10 @@ def signup(body: SignupRequest, session: SessionDep, hasher: HasherDep, tokens: 
     summary="Exchange a username or email and a password for a token",
     responses=error_responses(400, 401, 413, 429, 503),
 )
-def login(body: LoginRequest, session: SessionDep, hasher: HasherDep, tokens: TokensDep) -> AuthResult:
-    return _auth_result(accounts.authenticate(session, body, hasher), tokens)
+def login(
+    body: LoginRequest, session: SessionDep, hasher: HasherDep, tokens: TokensDep, throttle: ThrottleDep
+) -> AuthResult:
+    return _auth_result(accounts.authenticate(session, body, hasher, throttle), tokens)
 
 
 @router.get(

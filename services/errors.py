@@ -29,3 +29,11 @@ class TaskNotFound(DomainError):
 
 class NotTaskOwner(DomainError):
     message = "This task belongs to another user"
+
+
+class TooManyAttempts(DomainError):
+    message = "Too many attempts, try again later"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__()
+        self.retry_after = retry_after

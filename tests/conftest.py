@@ -86,10 +86,10 @@ def engine(database: Database) -> Iterator[Engine]:
 def clean_database(engine: Engine, database: Database) -> None:
     with engine.begin() as connection:
         if database.is_postgres:
-            connection.execute(text("TRUNCATE tasks, users CASCADE"))
+            connection.execute(text("TRUNCATE tasks, users, rate_limits CASCADE"))
         else:
-            connection.execute(text("DELETE FROM tasks"))
-            connection.execute(text("DELETE FROM users"))
+            for table in ("tasks", "users", "rate_limits"):
+                connection.execute(text(f"DELETE FROM {table}"))
 
 
 @pytest.fixture(scope="session")

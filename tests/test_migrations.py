@@ -17,8 +17,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
 from core.db import create_db_engine
-from models import task, user  # noqa: F401  (register the tables on the metadata)
+from models import rate_limit, task, user  # noqa: F401  (register the tables on the metadata)
 from tests.support import Database, alembic_config, create_database, downgrade, drop_database, migrate
+
+SCHEMA_TABLES = {"users", "tasks", "rate_limits", "alembic_version"}
+
 
 UNIQUE_LOWER_INDEXES = {"uq_users_username_lower": "username", "uq_users_email_lower": "email"}
 
@@ -79,10 +82,10 @@ def insert_user(engine: Engine, username: str, email: str) -> None:
         )
 
 
-def test_upgrade_to_head_creates_users_and_tasks(fresh_url: str, fresh_engine: Engine) -> None:
+def test_upgrade_to_head_creates_every_table(fresh_url: str, fresh_engine: Engine) -> None:
     migrate(fresh_url)
 
-    assert table_names(fresh_engine) == {"users", "tasks", "alembic_version"}
+    assert table_names(fresh_engine) == SCHEMA_TABLES
 
 
 def test_upgrade_creates_unique_indexes_on_lower_username_and_email(fresh_url: str, fresh_engine: Engine) -> None:
@@ -143,7 +146,7 @@ def test_upgrade_after_a_downgrade_rebuilds_the_schema(fresh_url: str, fresh_eng
 
     migrate(fresh_url)
 
-    assert table_names(fresh_engine) == {"users", "tasks", "alembic_version"}
+    assert table_names(fresh_engine) == SCHEMA_TABLES
     assert set(UNIQUE_LOWER_INDEXES) <= set(index_definitions(fresh_engine))
     with fresh_engine.connect() as connection:
         assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == head_revision(
@@ -156,7 +159,7 @@ def test_upgrade_is_idempotent_at_head(fresh_url: str, fresh_engine: Engine) -> 
 
     migrate(fresh_url)
 
-    assert table_names(fresh_engine) == {"users", "tasks", "alembic_version"}
+    assert table_names(fresh_engine) == SCHEMA_TABLES
 
 
 @pytest.mark.filterwarnings("ignore:.*expression-based index")  # SQLite cannot reflect them; PostgreSQL compares them
