@@ -55,7 +55,7 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int) -> int:
     return value
 
 
-def _networks(env: Mapping[str, str], name: str) -> tuple[IPv4Network | IPv6Network, ...]:
+def parse_networks(env: Mapping[str, str], name: str) -> tuple[IPv4Network | IPv6Network, ...]:
     networks = []
     for item in env.get(name, "").split(","):
         if item.strip():
@@ -118,7 +118,7 @@ class Settings:
             login_window_seconds=_int(env, "LOGIN_WINDOW_SECONDS", 900, minimum=1),
             signup_max_per_ip=_int(env, "SIGNUP_MAX_PER_IP", 20, minimum=0),
             signup_window_seconds=_int(env, "SIGNUP_WINDOW_SECONDS", 3600, minimum=1),
-            trusted_proxies=_networks(env, "TRUSTED_PROXIES"),
+            trusted_proxies=parse_networks(env, "TRUSTED_PROXIES"),
         )
 
     def __repr__(self) -> str:  # never print the secret or database password
