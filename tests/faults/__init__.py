@@ -1,0 +1,1 @@
+"""Database faults: a throwaway PostgreSQL cluster the tests stop and start themselves."""
