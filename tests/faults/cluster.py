@@ -13,12 +13,13 @@ import os
 import pwd
 import re
 import shutil
-import socket
 import subprocess
 import tempfile
 from pathlib import Path
 from types import TracebackType
 from typing import Literal
+
+from tests.servers import free_port
 
 POSTGRES_ROOT = Path("/usr/lib/postgresql")
 SHARED_SERVER_PORT = 5432
@@ -58,13 +59,6 @@ def unavailable_reason() -> str | None:
         if shutil.which("runuser") is None:
             return "running as root and `runuser` is missing"
     return None
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
 
 
 class ThrowawayCluster:

@@ -41,7 +41,7 @@ import httpx
 from sqlalchemy import create_engine, text
 
 from tests.faults.cluster import StopMode, ThrowawayCluster
-from tests.faults.server import AppServer
+from tests.servers import AppServer
 from tests.support import DEFAULT_PASSWORD, Account, migrate
 
 REQUEST_TIMEOUT_SECONDS = 15.0

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from tests.faults.cluster import ThrowawayCluster
-from tests.faults.server import AppServer
+from tests.servers import AppServer
 from tests.support import DEFAULT_PASSWORD, Account, Database, ResponseWatch, settings_for
 
 pytestmark = pytest.mark.allow_unavailable  # 503 is the point; any other 5xx still fails
