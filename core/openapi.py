@@ -1,4 +1,5 @@
-"""Keep the OpenAPI document truthful: validation failures are 400 here, never 422."""
+"""Keep the OpenAPI document truthful: validation failures are 400 here, never 422, and the
+answers the middlewares give (before any route runs) are documented on every route they reach."""
 
 from __future__ import annotations
 
@@ -7,7 +8,13 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from routers.responses import error_responses
+from core.auth_middleware import is_protected
+from routers.responses import error_response_object
+
+# BodySizeLimitMiddleware answers any request whose declared or sent body is too large.
+EVERY_ROUTE = (413,)
+# JWTAuthMiddleware answers every `/api/` route but `/api/auth/*`: no valid token, or no database.
+PROTECTED_ROUTES = (401, 503)
 
 
 def install_openapi(app: FastAPI) -> None:
@@ -15,22 +22,36 @@ def install_openapi(app: FastAPI) -> None:
         if app.openapi_schema is None:
             schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
             _replace_422_with_400(schema)
+            _document_middleware_answers(schema)
             app.openapi_schema = schema
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+def _operations(schema: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    return [
+        (path, operation)
+        for path, path_item in schema.get("paths", {}).items()
+        for operation in path_item.values()
+        if isinstance(operation, dict) and "responses" in operation
+    ]
+
+
 def _replace_422_with_400(schema: dict[str, Any]) -> None:
-    bad_request = error_responses(400)[400]
-    for path_item in schema.get("paths", {}).values():
-        for operation in path_item.values():
-            responses = operation.get("responses", {})
-            if responses.pop("422", None) is not None and "400" not in responses:
-                responses["400"] = {
-                    "description": bad_request["description"],
-                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}},
-                }
+    for _path, operation in _operations(schema):
+        responses = operation["responses"]
+        if responses.pop("422", None) is not None and "400" not in responses:
+            responses["400"] = error_response_object(400)
     components = schema.get("components", {}).get("schemas", {})
     components.pop("HTTPValidationError", None)
     components.pop("ValidationError", None)
+
+
+def _document_middleware_answers(schema: dict[str, Any]) -> None:
+    for path, operation in _operations(schema):
+        codes = EVERY_ROUTE + (PROTECTED_ROUTES if is_protected(path) else ())
+        responses = operation["responses"]
+        for code in codes:
+            responses.setdefault(str(code), error_response_object(code))
+        operation["responses"] = dict(sorted(responses.items()))

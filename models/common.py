@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, PlainSerializer, StrictStr, WithJsonSchema
+from pydantic import AfterValidator, GetJsonSchemaHandler, PlainSerializer, StrictStr, WithJsonSchema
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 from sqlalchemy import DateTime
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
@@ -62,4 +64,26 @@ def _storable(value: str) -> str:
 
 # Apply after any length rule: constraints placed after a validator see the raw input.
 Storable = AfterValidator(_storable)
-CleanStr = Annotated[StrictStr, Storable]
+
+
+class SchemaKeys:
+    """Documentation only: keys added to (or dropped from) a type's JSON schema, for rules
+    that a validator enforces and Pydantic cannot describe. Validation is unchanged."""
+
+    def __init__(self, add: dict[str, Any], drop: tuple[str, ...] = ()) -> None:
+        self.add = add
+        self.drop = drop
+
+    def __get_pydantic_json_schema__(self, core_schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        for key in self.drop:
+            schema.pop(key, None)
+        schema.update(self.add)
+        return schema
+
+
+# What `Storable` refuses, as far as JSON Schema can say it: a NUL anywhere. (An unpaired
+# surrogate cannot be sent as valid UTF-8 at all; as a `\ud800` escape it is refused too.)
+NUL_FREE_PATTERN = r"^[^\u0000]*$"
+NulFree = SchemaKeys({"pattern": NUL_FREE_PATTERN})
+CleanStr = Annotated[StrictStr, Storable, NulFree]

@@ -13,7 +13,7 @@ from sqlalchemy import Index, Text
 from sqlmodel import Field as Column
 from sqlmodel import SQLModel
 
-from models.common import Storable, Timestamp, UTCDateTime, utc_now
+from models.common import NulFree, SchemaKeys, Storable, Timestamp, UTCDateTime, utc_now
 
 TITLE_MAX_CHARS = 255
 DESCRIPTION_MAX_CHARS = 10_000
@@ -34,13 +34,34 @@ class Task(SQLModel, table=True):
     updated_at: datetime = Column(default_factory=utc_now, sa_type=UTCDateTime, nullable=False)
 
 
+# The title rule in JSON Schema terms, so that the document promises exactly what is
+# accepted: surrounding white space (what Pydantic trims: Unicode White_Space), then 1 to
+# 255 characters that neither start nor end with it, and no NUL anywhere. A plain
+# `maxLength: 255` would be untrue: 300 characters are fine when 45 of them are trimmed.
+_WHITE_SPACE = r"\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+TITLE_PATTERN = (
+    rf"^[{_WHITE_SPACE}]*[^{_WHITE_SPACE}\u0000]"
+    rf"(?:[^\u0000]{{0,{TITLE_MAX_CHARS - 2}}}[^{_WHITE_SPACE}\u0000])?[{_WHITE_SPACE}]*$"
+)
+
 Title = Annotated[
     StrictStr,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX_CHARS),
     Storable,
-    Field(description="1 to 255 characters after trimming surrounding whitespace"),
+    SchemaKeys({"pattern": TITLE_PATTERN}, drop=("minLength", "maxLength")),
+    Field(
+        description="1 to 255 characters after trimming surrounding white space (stored trimmed); "
+        "blank is refused, and so is a NUL character",
+        examples=["Buy milk"],
+    ),
 ]
-Description = Annotated[StrictStr, StringConstraints(max_length=DESCRIPTION_MAX_CHARS), Storable]
+Description = Annotated[
+    StrictStr,
+    StringConstraints(max_length=DESCRIPTION_MAX_CHARS),
+    Storable,
+    NulFree,
+]
+_DESCRIPTION_DOC = "Null, or at most 10,000 characters with no NUL character"
 
 _TASK_EXAMPLE: JsonDict = {"title": "Buy milk", "description": "Two litres, semi-skimmed", "completed": False}
 
@@ -49,7 +70,7 @@ class TaskCreate(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [_TASK_EXAMPLE]})
 
     title: Title
-    description: Description | None = None
+    description: Description | None = Field(None, description=_DESCRIPTION_DOC + "; null when omitted")
     completed: StrictBool = False
 
 
@@ -59,14 +80,16 @@ class TaskReplace(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [_TASK_EXAMPLE]})
 
     title: Title
-    description: Description | None
+    description: Description | None = Field(description=_DESCRIPTION_DOC)
     completed: StrictBool
 
 
 class TaskCompletion(BaseModel):
+    """Optional: without a body the task is marked completed."""
+
     model_config = ConfigDict(json_schema_extra={"examples": [{"completed": False}]})
 
-    completed: StrictBool = True
+    completed: StrictBool = Field(True, description="`false` reopens the task")
 
 
 class TaskPublic(BaseModel):
@@ -99,7 +122,10 @@ class TaskListParams(BaseModel):
     offset: int = Field(0, ge=0, le=2_147_483_647)
     sort: TaskSort = TaskSort.CREATED_AT
     order: SortOrder = SortOrder.DESC
-    completed: bool | None = Field(None, description="Only completed (`true`) or open (`false`) tasks")
+    completed: bool | None = Field(
+        None,
+        description="Only completed (`true`) or open (`false`) tasks; `1`/`0`, `yes`/`no`, `on`/`off` are accepted too",
+    )
 
 
 class TaskPage(BaseModel):

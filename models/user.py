@@ -21,7 +21,7 @@ from sqlalchemy import Index, text
 from sqlmodel import Field as Column
 from sqlmodel import SQLModel
 
-from models.common import CleanStr, Storable, Timestamp, UTCDateTime, utc_now
+from models.common import CleanStr, NulFree, SchemaKeys, Storable, Timestamp, UTCDateTime, utc_now
 
 PASSWORD_MIN_CHARS = 8
 PASSWORD_MAX_BYTES = 72  # bcrypt's limit; longer is refused, never silently truncated
@@ -59,8 +59,19 @@ def _normalize_email(value: str) -> str:
 
 
 Username = Annotated[StrictStr, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{3,32}$")]
-Email = Annotated[EmailStr, AfterValidator(_normalize_email)]
-NewPassword = Annotated[CleanStr, AfterValidator(_password_rules)]
+# email-validator accepts internationalized addresses (`ü@example.com`): `idn-email`, not `email`.
+Email = Annotated[
+    EmailStr,
+    AfterValidator(_normalize_email),
+    SchemaKeys({"format": "idn-email", "maxLength": EMAIL_MAX_CHARS}),
+]
+# 72 bytes cannot be said in JSON Schema: 72 characters is its upper bound (ASCII), the
+# description says the rest.
+NewPassword = Annotated[
+    CleanStr,
+    AfterValidator(_password_rules),
+    SchemaKeys({"minLength": PASSWORD_MIN_CHARS, "maxLength": PASSWORD_MAX_BYTES}),
+]
 
 
 class SignupRequest(BaseModel):
@@ -78,9 +89,13 @@ class SignupRequest(BaseModel):
     )
 
     username: Username = Field(description="3 to 32 of A-Z a-z 0-9 _ . -; unique without regard to case")
-    email: Email = Field(description="Stored lower-cased; unique")
-    password: NewPassword = Field(description="At least 8 characters and at most 72 bytes in UTF-8")
-    confirm_password: CleanStr
+    email: Email = Field(
+        description="A valid address, syntax only (no deliverability check), at most 254 characters; "
+        "quoted local parts, IP-literal and special-use domains (`.test`, `localhost`, ...) are refused; "
+        "stored lower-cased; unique"
+    )
+    password: NewPassword = Field(description="At least 8 characters and at most 72 bytes in UTF-8, no NUL character")
+    confirm_password: CleanStr = Field(description="The same as `password`")
 
     @field_validator("confirm_password")
     @classmethod
@@ -95,7 +110,9 @@ class LoginRequest(BaseModel):
         json_schema_extra={"examples": [{"username_or_email": "ada", "password": "correct horse battery"}]}
     )
 
-    username_or_email: Annotated[StrictStr, StringConstraints(min_length=1, max_length=EMAIL_MAX_CHARS), Storable]
+    username_or_email: Annotated[
+        StrictStr, StringConstraints(min_length=1, max_length=EMAIL_MAX_CHARS), Storable, NulFree
+    ] = Field(description="A username or an email address, in any case")
     # No length rule here: an impossible password is simply a wrong one (401, not 400).
     password: Annotated[str, Field(strict=True, min_length=1)]
 

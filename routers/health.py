@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from core.errors import DATABASE_RETRY_AFTER_SECONDS
+from routers.responses import RETRY_AFTER_HEADER
 
 router = APIRouter(prefix="/health", tags=["health"])
+
+
+# The shapes `ready` answers with, for the OpenAPI document only (it builds its answers itself).
+class Ready(BaseModel):
+    status: Literal["ok"]
+    database: Literal["ok"]
+
+
+class NotReady(BaseModel):
+    status: Literal["unavailable"]
+    detail: str
 
 
 @router.get("", operation_id="health_live", summary="The process is up")
@@ -21,7 +36,14 @@ async def live() -> dict[str, str]:
     "/ready",
     operation_id="health_ready",
     summary="The database answers",
-    responses={503: {"description": "The database is unreachable"}},
+    responses={
+        200: {"model": Ready, "description": "The database answers"},
+        503: {
+            "model": NotReady,
+            "description": "The database is unreachable",
+            "headers": {"Retry-After": RETRY_AFTER_HEADER},
+        },
+    },
 )
 def ready(request: Request) -> JSONResponse:
     try:

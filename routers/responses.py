@@ -17,6 +17,39 @@ _DESCRIPTIONS = {
     503: "The database is unreachable; retry after `Retry-After` seconds",
 }
 
+RETRY_AFTER_HEADER: dict[str, Any] = {
+    "description": "Seconds to wait before trying again",
+    "required": True,
+    "schema": {"type": "integer"},
+}
+_HEADERS: dict[int, dict[str, Any]] = {
+    401: {
+        "WWW-Authenticate": {
+            "description": "The authentication scheme to use: `Bearer`",
+            "required": True,
+            "schema": {"type": "string", "pattern": "^Bearer( |$)"},
+        }
+    },
+    429: {"Retry-After": RETRY_AFTER_HEADER},
+    503: {"Retry-After": RETRY_AFTER_HEADER},
+}
+
 
 def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
-    return {code: {"model": ErrorResponse, "description": _DESCRIPTIONS[code]} for code in codes}
+    """For a route's `responses=`: each code with its description, `ErrorResponse` body and headers."""
+    return {code: {"model": ErrorResponse, **_documented(code)} for code in codes}
+
+
+def error_response_object(code: int) -> dict[str, Any]:
+    """The same answer as an OpenAPI response object, for what core/openapi.py adds itself."""
+    return {
+        **_documented(code),
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}},
+    }
+
+
+def _documented(code: int) -> dict[str, Any]:
+    documented: dict[str, Any] = {"description": _DESCRIPTIONS[code]}
+    if code in _HEADERS:
+        documented["headers"] = _HEADERS[code]
+    return documented

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Response, status
+from fastapi import APIRouter, Body, Path, Query, Response, status
 
 from core.db import SessionDep
 from core.deps import CurrentUser
@@ -18,7 +18,24 @@ router = APIRouter(prefix="/api/{user_id}/tasks", tags=["tasks"], route_class=Ow
 
 # `user_id` is checked against the token before anything else (see OwnerScopedRoute);
 # each route still declares it so the OpenAPI document shows it.
-TaskId = uuid.UUID
+UserId = Annotated[
+    str,
+    Path(description="Your own user id (from signup, login or `/api/auth/me`); any other value is a 403"),
+]
+TaskId = Annotated[uuid.UUID, Path(description="The task's id; a value that is not a UUID is a 400")]
+
+_CREATED: dict[int | str, dict[str, Any]] = {
+    201: {
+        "description": "The task was created",
+        "headers": {
+            "Location": {
+                "description": "The new task's URL: `/api/{user_id}/tasks/{task_id}`",
+                "required": True,
+                "schema": {"type": "string", "format": "uri-reference"},
+            }
+        },
+    }
+}
 
 
 @router.post(
@@ -27,9 +44,9 @@ TaskId = uuid.UUID
     response_model=TaskPublic,
     operation_id="tasks_create",
     summary="Create a task",
-    responses=error_responses(400, 401, 403, 413, 503),
+    responses={**_CREATED, **error_responses(400, 401, 403, 413, 503)},
 )
-def create_task(user_id: str, body: TaskCreate, user: CurrentUser, session: SessionDep, response: Response) -> Task:
+def create_task(user_id: UserId, body: TaskCreate, user: CurrentUser, session: SessionDep, response: Response) -> Task:
     task = tasks.create_task(session, user.id, body)
     response.headers["Location"] = f"/api/{user.id}/tasks/{task.id}"
     return task
@@ -43,7 +60,7 @@ def create_task(user_id: str, body: TaskCreate, user: CurrentUser, session: Sess
     responses=error_responses(400, 401, 403, 503),
 )
 def list_tasks(
-    user_id: str, params: Annotated[TaskListParams, Query()], user: CurrentUser, session: SessionDep
+    user_id: UserId, params: Annotated[TaskListParams, Query()], user: CurrentUser, session: SessionDep
 ) -> TaskPage:
     items, total = tasks.list_tasks(session, user.id, params)
     return TaskPage(
@@ -61,7 +78,7 @@ def list_tasks(
     summary="Get one task",
     responses=error_responses(400, 401, 403, 404, 503),
 )
-def get_task(user_id: str, task_id: TaskId, user: CurrentUser, session: SessionDep) -> Task:
+def get_task(user_id: UserId, task_id: TaskId, user: CurrentUser, session: SessionDep) -> Task:
     return tasks.get_task(session, user.id, task_id)
 
 
@@ -72,7 +89,7 @@ def get_task(user_id: str, task_id: TaskId, user: CurrentUser, session: SessionD
     summary="Replace a task (all fields)",
     responses=error_responses(400, 401, 403, 404, 413, 503),
 )
-def replace_task(user_id: str, task_id: TaskId, body: TaskReplace, user: CurrentUser, session: SessionDep) -> Task:
+def replace_task(user_id: UserId, task_id: TaskId, body: TaskReplace, user: CurrentUser, session: SessionDep) -> Task:
     return tasks.replace_task(session, user.id, task_id, body)
 
 
@@ -84,7 +101,7 @@ def replace_task(user_id: str, task_id: TaskId, body: TaskReplace, user: Current
     summary="Delete a task",
     responses=error_responses(400, 401, 403, 404, 503),
 )
-def delete_task(user_id: str, task_id: TaskId, user: CurrentUser, session: SessionDep) -> None:
+def delete_task(user_id: UserId, task_id: TaskId, user: CurrentUser, session: SessionDep) -> None:
     tasks.delete_task(session, user.id, task_id)
 
 
@@ -96,11 +113,14 @@ def delete_task(user_id: str, task_id: TaskId, user: CurrentUser, session: Sessi
     responses=error_responses(400, 401, 403, 404, 413, 503),
 )
 def complete_task(
-    user_id: str,
+    user_id: UserId,
     task_id: TaskId,
     user: CurrentUser,
     session: SessionDep,
-    body: Annotated[TaskCompletion | None, Body()] = None,
+    body: Annotated[
+        TaskCompletion | None,
+        Body(description='Optional: none, or `{"completed": true}`, completes; `{"completed": false}` reopens'),
+    ] = None,
 ) -> Task:
     completed = True if body is None else body.completed
     return tasks.set_completion(session, user.id, task_id, completed)
