@@ -8,7 +8,7 @@ RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP := $(VENV)/.dev-installed
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve migrate test lint format secret clean
+.PHONY: help run serve migrate test lint format secret clean bench
 
 help:
 	@echo "make run      install, migrate and serve on HOST:PORT (default 127.0.0.1:8000)"
@@ -48,6 +48,10 @@ lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
+
+# The benchmark (bench/run.py, README "Benchmark"): about 3.5 minutes on the local PostgreSQL.
+bench: $(RUNTIME_STAMP)
+	$(BIN)/python -m bench.run
 
 format: $(DEV_STAMP)
 	$(BIN)/ruff check --fix .
