@@ -9,7 +9,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, StringConstraints
 from pydantic.config import JsonDict
-from sqlalchemy import Index, Text
+from sqlalchemy import Index, Text, text
 from sqlmodel import Field as Column
 from sqlmodel import SQLModel
 
@@ -21,8 +21,16 @@ DESCRIPTION_MAX_CHARS = 10_000
 
 class Task(SQLModel, table=True):
     __tablename__ = "tasks"
-    # Serves the default list query (one owner, newest first, ties by id) from the index.
-    __table_args__ = (Index("ix_tasks_user_id_created_at_id", "user_id", "created_at", "id"),)
+    # One index per sort key, each ending in the `id` tie-break, so that the first page of
+    # any sort is an index range scan however many tasks the owner has (either direction).
+    __table_args__ = (
+        Index("ix_tasks_user_id_created_at_id", "user_id", "created_at", "id"),
+        Index("ix_tasks_user_id_updated_at_id", "user_id", "updated_at", "id"),
+        Index("ix_tasks_user_id_title_lower_id", "user_id", text("lower(title)"), "id"),
+        Index("ix_tasks_user_id_completed_id", "user_id", "completed", "id"),
+        # The `completed` filter with the default sort.
+        Index("ix_tasks_user_id_completed_created_at_id", "user_id", "completed", "created_at", "id"),
+    )
 
     id: uuid.UUID = Column(default_factory=uuid.uuid4, primary_key=True)
     user_id: uuid.UUID = Column(foreign_key="users.id", ondelete="CASCADE", nullable=False)

@@ -12,7 +12,11 @@ from sqlmodel import Session, col, select
 
 from models.common import utc_now
 from models.task import SortOrder, Task, TaskCreate, TaskListParams, TaskReplace, TaskSort
+from models.task_totals import TaskTotals
 from services.errors import AccountGone, NotTaskOwner, TaskNotFound
+from services.sql import upsert_insert
+
+_totals = TaskTotals.__table__  # type: ignore[attr-defined]
 
 _SORT_KEYS: dict[TaskSort, Any] = {
     TaskSort.CREATED_AT: col(Task.created_at),
@@ -35,6 +39,7 @@ def create_task(session: Session, owner_id: uuid.UUID, data: TaskCreate) -> Task
     )
     session.add(task)
     try:
+        _count(session, owner_id, total=1, completed=int(data.completed))
         session.commit()
     except IntegrityError:  # the owner was deleted after the token was checked
         session.rollback()
@@ -43,12 +48,12 @@ def create_task(session: Session, owner_id: uuid.UUID, data: TaskCreate) -> Task
 
 
 def list_tasks(session: Session, owner_id: uuid.UUID, params: TaskListParams) -> tuple[list[Task], int]:
-    """One page and the total in one round trip: the count rides along as an uncorrelated
-    subquery (evaluated once); only a page past the end needs a second query for it."""
+    """One page and its total in one round trip: the total comes from the owner's counters
+    (never a count over every task); only a page past the end needs a second query."""
     filters: list[ColumnElement[bool]] = [col(Task.user_id) == owner_id]
     if params.completed is not None:
         filters.append(col(Task.completed) == params.completed)
-    total = select(func.count()).select_from(Task).where(*filters).scalar_subquery()
+    total = _total(owner_id, params.completed)
     direction = asc if params.order is SortOrder.ASC else desc
     page = (
         select(Task, total)
@@ -63,6 +68,29 @@ def list_tasks(session: Session, owner_id: uuid.UUID, params: TaskListParams) ->
     if params.offset == 0:
         return [], 0
     return [], session.exec(select(total)).one()
+
+
+def _total(owner_id: uuid.UUID, completed: bool | None) -> Any:
+    if completed is None:
+        counted: Any = _totals.c.total
+    elif completed:
+        counted = _totals.c.completed
+    else:
+        counted = _totals.c.total - _totals.c.completed
+    return func.coalesce(select(counted).where(_totals.c.user_id == owner_id).scalar_subquery(), 0)
+
+
+def _count(session: Session, owner_id: uuid.UUID, *, total: int = 0, completed: int = 0) -> None:
+    """Move the owner's counters in the caller's transaction (created on the first task)."""
+    statement = (
+        upsert_insert(session, _totals)
+        .values(user_id=owner_id, total=total, completed=completed)
+        .on_conflict_do_update(
+            index_elements=[_totals.c.user_id],
+            set_={"total": _totals.c.total + total, "completed": _totals.c.completed + completed},
+        )
+    )
+    session.execute(statement)
 
 
 def get_task(session: Session, owner_id: uuid.UUID, task_id: uuid.UUID) -> Task:
@@ -84,6 +112,7 @@ def set_completion(session: Session, owner_id: uuid.UUID, task_id: uuid.UUID, co
 def delete_task(session: Session, owner_id: uuid.UUID, task_id: uuid.UUID) -> None:
     task = _owned_task(session, owner_id, task_id, for_update=True)
     session.delete(task)
+    _count(session, owner_id, total=-1, completed=-int(task.completed))
     session.commit()
 
 
@@ -105,6 +134,7 @@ def _apply(session: Session, task: Task, **changes: Any) -> None:
         now = utc_now()
         if "completed" in changed:
             task.completed_at = now if changed["completed"] else None
+            _count(session, task.user_id, completed=1 if changed["completed"] else -1)
         for name, value in changed.items():
             setattr(task, name, value)
         task.updated_at = _after(task.updated_at, now)

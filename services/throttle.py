@@ -5,15 +5,15 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import case, delete, literal
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from models.common import UTCDateTime, utc_now
 from models.rate_limit import RateLimitCounter
 from services.errors import TooManyAttempts
+from services.sql import upsert_insert
 
 _table = RateLimitCounter.__table__  # type: ignore[attr-defined]
 PURGE_INTERVAL = timedelta(minutes=1)
@@ -63,12 +63,11 @@ class Throttle:
         session.execute(delete(_table).where(_table.c.window_ends_at <= literal(now, UTCDateTime)))
 
 
-def _upsert(session: Session, key: str, now: datetime, new_window_end: datetime):  # type: ignore[no-untyped-def]
-    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+def _upsert(session: Session, key: str, now: datetime, new_window_end: datetime) -> Any:
     expired = _table.c.window_ends_at <= literal(now, UTCDateTime)
     new_end = literal(new_window_end, UTCDateTime)
     return (
-        insert(_table)
+        upsert_insert(session, _table)
         .values(key=key, hits=1, window_ends_at=new_end)
         .on_conflict_do_update(
             index_elements=[_table.c.key],
