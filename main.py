@@ -7,15 +7,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
+from anyio import to_thread
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 
 from core.auth_middleware import JWTAuthMiddleware
-from core.authentication import Authenticator
 from core.body_limit import BodySizeLimitMiddleware
 from core.config import Settings
-from core.db import create_db_engine
+from core.db import MAX_CONNECTIONS, Database
 from core.errors import UnhandledErrorMiddleware, install_error_handlers
 from core.openapi import install_openapi
 from core.security import PasswordHasher, TokenService
@@ -38,17 +38,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.engine = create_db_engine(settings.database_url)
+        app.state.database = Database(settings.database_url)
+        # Size the thread pool with the connection pool: sync routes do all their database
+        # work in one thread, so more threads would only queue for connections (and GIL).
+        to_thread.current_default_thread_limiter().total_tokens = MAX_CONNECTIONS
         await run_in_threadpool(hasher.warm_up)
         logger.info("ready: %r", settings)
         yield
-        app.state.engine.dispose()
+        app.state.database.dispose()
 
     app = FastAPI(title="To-do API", version="1.0.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
     app.state.tokens = tokens
     app.state.hasher = hasher
-    app.state.authenticator = authenticator = Authenticator(tokens)
     app.state.throttle = Throttle(
         login=Limit(settings.login_max_failures, timedelta(seconds=settings.login_window_seconds)),
         signup=Limit(settings.signup_max_per_ip, timedelta(seconds=settings.signup_window_seconds)),
@@ -64,7 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # every answer (401, 413 and 500 included) carries CORS and security headers; the
     # token is checked before the body size, so a caller without a token learns nothing else.
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
-    app.add_middleware(JWTAuthMiddleware, authenticate=authenticator)
+    app.add_middleware(JWTAuthMiddleware, tokens=tokens)
     app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(

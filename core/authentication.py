@@ -1,23 +1,20 @@
-"""Who is calling: the bearer token of a request turned into the `User` it names."""
+"""Who is calling: the bearer token of a request, and the account it names."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 
 from sqlmodel import Session
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.types import Scope
 
-from core.security import InvalidTokenError, TokenService
+from core.security import InvalidTokenError, TokenClaims, TokenService
 from models.user import User
+from services.errors import AccountGone
 
-CURRENT_USER_STATE_KEY = "current_user"
+CALLER_STATE_KEY = "caller"
 MISSING_TOKEN = "Not authenticated"
 INVALID_TOKEN = "Invalid or expired token"
-
-UserLoader = Callable[[Scope, uuid.UUID], User | None]
 
 
 class AuthenticationFailed(Exception):
@@ -37,35 +34,45 @@ def bearer_token(authorization: str | None) -> str | None:
     return token
 
 
-def load_user(scope: Scope, user_id: uuid.UUID) -> User | None:
-    # A short session of its own: this runs before any route dependency exists.
-    with Session(scope["app"].state.engine, expire_on_commit=False) as session:
-        return session.get(User, user_id)
+class Caller:
+    """Whoever a validly signed token names. The signature says who they were; `verify`
+    asks the database whether that account still exists. Routes verify inside the same
+    session and thread as the rest of their work, so it costs one primary-key read and
+    no extra connection; an error answered before that happens is verified by the
+    middleware instead (see JWTAuthMiddleware)."""
+
+    def __init__(self, claims: TokenClaims) -> None:
+        self.claims = claims
+        self.user: User | None = None
+
+    @property
+    def user_id(self) -> uuid.UUID:
+        return self.claims.subject
+
+    @property
+    def verified(self) -> bool:
+        return self.user is not None
+
+    def verify(self, session: Session) -> User:
+        if self.user is None:
+            user = session.get(User, self.claims.subject)
+            if user is None:
+                raise AccountGone
+            self.user = user
+        return self.user
 
 
-class Authenticator:
-    """A valid signature is not enough: the user the token names must still exist.
-    The answer is kept in `scope["state"]`, so the middleware, the path-owner check and
-    `get_current_user` can all ask and only the first one pays for it."""
-
-    def __init__(self, tokens: TokenService, load: UserLoader = load_user) -> None:
-        self.tokens = tokens
-        self.load = load
-
-    async def __call__(self, scope: Scope) -> User:
-        state = scope.setdefault("state", {})
-        known: User | None = state.get(CURRENT_USER_STATE_KEY)
-        if known is not None:
-            return known
+def caller_of(scope: Scope, tokens: TokenService) -> Caller:
+    """The request's caller from its bearer token, decoded once per request."""
+    state = scope.setdefault("state", {})
+    caller: Caller | None = state.get(CALLER_STATE_KEY)
+    if caller is None:
         token = bearer_token(Headers(scope=scope).get("authorization"))
         if token is None:
             raise AuthenticationFailed(MISSING_TOKEN)
         try:
-            claims = self.tokens.decode(token)
+            claims = tokens.decode(token)
         except InvalidTokenError:
             raise AuthenticationFailed(INVALID_TOKEN) from None
-        user = await run_in_threadpool(self.load, scope, claims.subject)
-        if user is None:
-            raise AuthenticationFailed(INVALID_TOKEN)
-        state[CURRENT_USER_STATE_KEY] = user
-        return user
+        caller = state[CALLER_STATE_KEY] = Caller(claims)
+    return caller

@@ -1,8 +1,7 @@
-"""The database engine and the per-request session."""
+"""The database: its engine, and sessions that live inside one worker thread."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,6 +11,11 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
+POOL_SIZE = 10
+MAX_OVERFLOW = 10
+# Never more threads doing database work than connections: a thread that waits for a
+# connection holds a thread the connection's owner may need (see main.py's lifespan).
+MAX_CONNECTIONS = POOL_SIZE + MAX_OVERFLOW
 
 
 def create_db_engine(url: str) -> Engine:
@@ -23,8 +27,8 @@ def create_db_engine(url: str) -> Engine:
         hide_parameters=True,
         pool_pre_ping=True,  # Neon closes idle connections and scales to zero
         pool_recycle=300,
-        pool_size=10,
-        max_overflow=10,
+        pool_size=POOL_SIZE,
+        max_overflow=MAX_OVERFLOW,
         pool_timeout=10,
         connect_args={"connect_timeout": 10},
     )
@@ -37,6 +41,8 @@ def _create_sqlite_engine(url: str) -> Engine:
     engine = create_engine(
         url,
         hide_parameters=True,
+        pool_size=POOL_SIZE,
+        max_overflow=MAX_OVERFLOW,
         connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
     )
 
@@ -60,11 +66,25 @@ def _create_sqlite_engine(url: str) -> Engine:
     return engine
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    # expire_on_commit=False: committed objects stay readable after the connection
-    # went back to the pool (services commit before slow work such as bcrypt).
-    with Session(request.app.state.engine, expire_on_commit=False) as session:
-        yield session
+class Database:
+    def __init__(self, url: str) -> None:
+        self.engine = create_db_engine(url)
+
+    def session(self) -> Session:
+        """A session for one unit of work, used as `with database.session() as session:`
+        inside a sync route: it connects on first use and gives the connection back on exit,
+        in that same worker thread (never on the event loop, where a ROLLBACK would block).
+        expire_on_commit=False: what was read stays readable after the commit."""
+        return Session(self.engine, expire_on_commit=False)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+async def get_database(request: Request) -> Database:
+    # `async` on purpose: a sync dependency would cost a trip to the thread pool.
+    database: Database = request.app.state.database
+    return database
+
+
+DatabaseDep = Annotated[Database, Depends(get_database)]

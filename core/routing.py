@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import HTTPException, Request, Response
 from fastapi.routing import APIRoute
 
-from core.deps import authenticate
+from core.deps import get_current_user
 
 FOREIGN_PATH = "You can only access your own resources"
 
@@ -30,10 +30,10 @@ class OwnerScopedRoute(APIRoute):
         handler = super().get_route_handler()
 
         async def owner_scoped_handler(request: Request) -> Response:
-            # Usually answered from scope state; needed in full for `/api/auth/...`,
-            # which the middleware leaves alone but `{user_id}` = "auth" can match.
-            user = await authenticate(request)
-            if not _is_user(request.path_params["user_id"], user.id):
+            # Usually the middleware's caller; decoded here for `/api/auth/...`, which the
+            # middleware leaves alone but `{user_id}` = "auth" can match.
+            caller = await get_current_user(request, None)
+            if not _is_user(request.path_params["user_id"], caller.user_id):
                 raise HTTPException(status_code=403, detail=FOREIGN_PATH)
             return await handler(request)
 

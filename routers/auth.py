@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Response, status
 
-from core.db import SessionDep
+from core.db import DatabaseDep
 from core.deps import ClientAddressDep, CurrentUser, HasherDep, ThrottleDep, TokensDep
 from core.security import TokenService
 from models.user import AuthResult, LoginRequest, SignupRequest, User, UserPublic
-from routers.responses import error_responses
+from routers.responses import error_responses, json_response
 from services import accounts
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
@@ -32,13 +32,15 @@ def _auth_result(user: User, tokens: TokenService) -> AuthResult:
 )
 def signup(
     body: SignupRequest,
-    session: SessionDep,
+    db: DatabaseDep,
     hasher: HasherDep,
     tokens: TokensDep,
     throttle: ThrottleDep,
     client: ClientAddressDep,
-) -> AuthResult:
-    return _auth_result(accounts.signup(session, body, hasher, throttle, client), tokens)
+) -> Response:
+    with db.session() as session:
+        user = accounts.signup(session, body, hasher, throttle, client)
+    return json_response(_auth_result(user, tokens), status.HTTP_201_CREATED)
 
 
 @router.post(
@@ -48,10 +50,10 @@ def signup(
     summary="Exchange a username or email and a password for a token",
     responses=error_responses(400, 401, 413, 429, 503),
 )
-def login(
-    body: LoginRequest, session: SessionDep, hasher: HasherDep, tokens: TokensDep, throttle: ThrottleDep
-) -> AuthResult:
-    return _auth_result(accounts.authenticate(session, body, hasher, throttle), tokens)
+def login(body: LoginRequest, db: DatabaseDep, hasher: HasherDep, tokens: TokensDep, throttle: ThrottleDep) -> Response:
+    with db.session() as session:
+        user = accounts.authenticate(session, body, hasher, throttle)
+    return json_response(_auth_result(user, tokens))
 
 
 @router.get(
@@ -61,5 +63,7 @@ def login(
     summary="The account the token belongs to",
     responses=error_responses(401, 503),
 )
-def me(user: CurrentUser) -> User:
-    return user
+def me(current_user: CurrentUser, db: DatabaseDep) -> Response:
+    with db.session() as session:
+        user = current_user.verify(session)
+    return json_response(UserPublic.model_validate(user))

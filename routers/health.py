@@ -47,7 +47,7 @@ async def live() -> dict[str, str]:
 )
 def ready(request: Request) -> JSONResponse:
     try:
-        with request.app.state.engine.connect() as connection:
+        with request.app.state.database.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
     except SQLAlchemyError:
         return JSONResponse(

@@ -7,22 +7,30 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path, Query, Response, status
 
-from core.db import SessionDep
+from core.db import DatabaseDep
 from core.deps import CurrentUser
 from core.routing import OwnerScopedRoute
 from models.task import Task, TaskCompletion, TaskCreate, TaskListParams, TaskPage, TaskPublic, TaskReplace
-from routers.responses import error_responses
+from routers.responses import error_responses, json_response
 from services import tasks
 
 router = APIRouter(prefix="/api/{user_id}/tasks", tags=["tasks"], route_class=OwnerScopedRoute)
 
 # `user_id` is checked against the token before anything else (see OwnerScopedRoute);
-# each route still declares it so the OpenAPI document shows it.
+# each route still declares it so the OpenAPI document shows it. Each route does all of its
+# database work, the caller's verification included, in one session in its worker thread.
 UserId = Annotated[
     str,
     Path(description="Your own user id (from signup, login or `/api/auth/me`); any other value is a 403"),
 ]
 TaskId = Annotated[uuid.UUID, Path(description="The task's id; a value that is not a UUID is a 400")]
+
+
+def _task_response(
+    task: Task, status_code: int = status.HTTP_200_OK, headers: dict[str, str] | None = None
+) -> Response:
+    return json_response(TaskPublic.model_validate(task), status_code, headers)
+
 
 _CREATED: dict[int | str, dict[str, Any]] = {
     201: {
@@ -46,10 +54,11 @@ _CREATED: dict[int | str, dict[str, Any]] = {
     summary="Create a task",
     responses={**_CREATED, **error_responses(400, 401, 403, 413, 503)},
 )
-def create_task(user_id: UserId, body: TaskCreate, user: CurrentUser, session: SessionDep, response: Response) -> Task:
-    task = tasks.create_task(session, user.id, body)
-    response.headers["Location"] = f"/api/{user.id}/tasks/{task.id}"
-    return task
+def create_task(user_id: UserId, body: TaskCreate, current_user: CurrentUser, db: DatabaseDep) -> Response:
+    with db.session() as session:
+        owner = current_user.verify(session)
+        task = tasks.create_task(session, owner.id, body)
+    return _task_response(task, status.HTTP_201_CREATED, {"Location": f"/api/{owner.id}/tasks/{task.id}"})
 
 
 @router.get(
@@ -60,15 +69,18 @@ def create_task(user_id: UserId, body: TaskCreate, user: CurrentUser, session: S
     responses=error_responses(400, 401, 403, 503),
 )
 def list_tasks(
-    user_id: UserId, params: Annotated[TaskListParams, Query()], user: CurrentUser, session: SessionDep
-) -> TaskPage:
-    items, total = tasks.list_tasks(session, user.id, params)
-    return TaskPage(
+    user_id: UserId, params: Annotated[TaskListParams, Query()], current_user: CurrentUser, db: DatabaseDep
+) -> Response:
+    with db.session() as session:
+        owner = current_user.verify(session)
+        items, total = tasks.list_tasks(session, owner.id, params)
+    page = TaskPage(
         items=[TaskPublic.model_validate(task) for task in items],
         total=total,
         limit=params.limit,
         offset=params.offset,
     )
+    return json_response(page)
 
 
 @router.get(
@@ -78,8 +90,11 @@ def list_tasks(
     summary="Get one task",
     responses=error_responses(400, 401, 403, 404, 503),
 )
-def get_task(user_id: UserId, task_id: TaskId, user: CurrentUser, session: SessionDep) -> Task:
-    return tasks.get_task(session, user.id, task_id)
+def get_task(user_id: UserId, task_id: TaskId, current_user: CurrentUser, db: DatabaseDep) -> Response:
+    with db.session() as session:
+        owner = current_user.verify(session)
+        task = tasks.get_task(session, owner.id, task_id)
+    return _task_response(task)
 
 
 @router.put(
@@ -89,8 +104,13 @@ def get_task(user_id: UserId, task_id: TaskId, user: CurrentUser, session: Sessi
     summary="Replace a task (all fields)",
     responses=error_responses(400, 401, 403, 404, 413, 503),
 )
-def replace_task(user_id: UserId, task_id: TaskId, body: TaskReplace, user: CurrentUser, session: SessionDep) -> Task:
-    return tasks.replace_task(session, user.id, task_id, body)
+def replace_task(
+    user_id: UserId, task_id: TaskId, body: TaskReplace, current_user: CurrentUser, db: DatabaseDep
+) -> Response:
+    with db.session() as session:
+        owner = current_user.verify(session)
+        task = tasks.replace_task(session, owner.id, task_id, body)
+    return _task_response(task)
 
 
 @router.delete(
@@ -101,8 +121,11 @@ def replace_task(user_id: UserId, task_id: TaskId, body: TaskReplace, user: Curr
     summary="Delete a task",
     responses=error_responses(400, 401, 403, 404, 503),
 )
-def delete_task(user_id: UserId, task_id: TaskId, user: CurrentUser, session: SessionDep) -> None:
-    tasks.delete_task(session, user.id, task_id)
+def delete_task(user_id: UserId, task_id: TaskId, current_user: CurrentUser, db: DatabaseDep) -> Response:
+    with db.session() as session:
+        owner = current_user.verify(session)
+        tasks.delete_task(session, owner.id, task_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.patch(
@@ -115,12 +138,15 @@ def delete_task(user_id: UserId, task_id: TaskId, user: CurrentUser, session: Se
 def complete_task(
     user_id: UserId,
     task_id: TaskId,
-    user: CurrentUser,
-    session: SessionDep,
+    current_user: CurrentUser,
+    db: DatabaseDep,
     body: Annotated[
         TaskCompletion | None,
         Body(description='Optional: none, or `{"completed": true}`, completes; `{"completed": false}` reopens'),
     ] = None,
-) -> Task:
+) -> Response:
     completed = True if body is None else body.completed
-    return tasks.set_completion(session, user.id, task_id, completed)
+    with db.session() as session:
+        owner = current_user.verify(session)
+        task = tasks.set_completion(session, owner.id, task_id, completed)
+    return _task_response(task)

@@ -20,7 +20,7 @@ class InvalidCredentials(DomainError):
 
 
 class AccountGone(DomainError):
-    message = "The account no longer exists"
+    message = "Invalid or expired token"  # its account was deleted: the token is no longer valid
 
 
 class TaskNotFound(DomainError):

@@ -84,4 +84,3 @@ def test_the_migration_counts_the_tasks_that_already_exist(tmp_path: Path) -> No
     with engine.connect() as connection:
         assert connection.execute(text("SELECT total, completed FROM task_totals")).one() == (3, 2)
     engine.dispose()
-
