@@ -8,7 +8,7 @@ RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP := $(VENV)/.dev-installed
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve migrate test lint format secret clean bench
+.PHONY: help run serve migrate test lint format secret clean fuzz bench
 
 help:
 	@echo "make run      install, migrate and serve on HOST:PORT (default 127.0.0.1:8000)"
@@ -43,6 +43,11 @@ run: $(RUNTIME_STAMP) secret migrate
 
 test: $(DEV_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Schemathesis against the OpenAPI document of a server on a throwaway PostgreSQL database
+# (.ci/fuzz; FUZZ_SEED, FUZZ_MAX_EXAMPLES): about two and a half minutes.
+fuzz: $(DEV_STAMP)
+	bash .ci/fuzz
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
