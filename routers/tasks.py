@@ -10,15 +10,18 @@ from fastapi import APIRouter, Body, Path, Query, Response, status
 from core.db import DatabaseDep
 from core.deps import CurrentUser
 from core.routing import OwnerScopedRoute
-from models.task import Task, TaskCompletion, TaskCreate, TaskListParams, TaskPage, TaskPublic, TaskReplace
+from models.task import TaskCompletion, TaskCreate, TaskListParams, TaskPage, TaskPublic, TaskReplace
 from routers.responses import error_responses, json_response
 from services import tasks
+from services.tasks import TaskRow
 
 router = APIRouter(prefix="/api/{user_id}/tasks", tags=["tasks"], route_class=OwnerScopedRoute)
 
 # `user_id` is checked against the token before anything else (see OwnerScopedRoute);
 # each route still declares it so the OpenAPI document shows it. Each route does all of its
-# database work, the caller's verification included, in one session in its worker thread.
+# database work in one session in its worker thread; the task services prove along the way
+# that the caller's account still exists (see services/tasks.py), and an error answered
+# before that is verified by the middleware.
 UserId = Annotated[
     str,
     Path(description="Your own user id (from signup, login or `/api/auth/me`); any other value is a 403"),
@@ -27,7 +30,7 @@ TaskId = Annotated[uuid.UUID, Path(description="The task's id; a value that is n
 
 
 def _task_response(
-    task: Task, status_code: int = status.HTTP_200_OK, headers: dict[str, str] | None = None
+    task: TaskRow, status_code: int = status.HTTP_200_OK, headers: dict[str, str] | None = None
 ) -> Response:
     return json_response(TaskPublic.model_validate(task), status_code, headers)
 
@@ -56,9 +59,9 @@ _CREATED: dict[int | str, dict[str, Any]] = {
 )
 def create_task(user_id: UserId, body: TaskCreate, current_user: CurrentUser, db: DatabaseDep) -> Response:
     with db.session() as session:
-        owner = current_user.verify(session)
-        task = tasks.create_task(session, owner.id, body)
-    return _task_response(task, status.HTTP_201_CREATED, {"Location": f"/api/{owner.id}/tasks/{task.id}"})
+        task = tasks.create_task(session, current_user.user_id, body)
+    location = f"/api/{current_user.user_id}/tasks/{task.id}"
+    return _task_response(task, status.HTTP_201_CREATED, {"Location": location})
 
 
 @router.get(
@@ -72,8 +75,7 @@ def list_tasks(
     user_id: UserId, params: Annotated[TaskListParams, Query()], current_user: CurrentUser, db: DatabaseDep
 ) -> Response:
     with db.session() as session:
-        owner = current_user.verify(session)
-        items, total = tasks.list_tasks(session, owner.id, params)
+        items, total = tasks.list_tasks(session, current_user.user_id, params)
     page = TaskPage(
         items=[TaskPublic.model_validate(task) for task in items],
         total=total,
@@ -92,8 +94,7 @@ def list_tasks(
 )
 def get_task(user_id: UserId, task_id: TaskId, current_user: CurrentUser, db: DatabaseDep) -> Response:
     with db.session() as session:
-        owner = current_user.verify(session)
-        task = tasks.get_task(session, owner.id, task_id)
+        task = tasks.get_task(session, current_user.user_id, task_id)
     return _task_response(task)
 
 
@@ -108,8 +109,7 @@ def replace_task(
     user_id: UserId, task_id: TaskId, body: TaskReplace, current_user: CurrentUser, db: DatabaseDep
 ) -> Response:
     with db.session() as session:
-        owner = current_user.verify(session)
-        task = tasks.replace_task(session, owner.id, task_id, body)
+        task = tasks.replace_task(session, current_user.user_id, task_id, body)
     return _task_response(task)
 
 
@@ -123,8 +123,7 @@ def replace_task(
 )
 def delete_task(user_id: UserId, task_id: TaskId, current_user: CurrentUser, db: DatabaseDep) -> Response:
     with db.session() as session:
-        owner = current_user.verify(session)
-        tasks.delete_task(session, owner.id, task_id)
+        tasks.delete_task(session, current_user.user_id, task_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -147,6 +146,5 @@ def complete_task(
 ) -> Response:
     completed = True if body is None else body.completed
     with db.session() as session:
-        owner = current_user.verify(session)
-        task = tasks.set_completion(session, owner.id, task_id, completed)
+        task = tasks.set_completion(session, current_user.user_id, task_id, completed)
     return _task_response(task)
