@@ -57,6 +57,15 @@ BULK_INSERT = text(
 )
 
 
+RECOUNT_TOTALS = text(
+    """
+    INSERT INTO task_totals (user_id, total, completed)
+    SELECT :owner, count(*), count(*) FILTER (WHERE completed) FROM tasks WHERE user_id = :owner
+    ON CONFLICT (user_id) DO UPDATE SET total = excluded.total, completed = excluded.completed
+    """
+)
+
+
 def admin_url() -> str:
     return normalize_database_url(os.environ.get(ADMIN_URL_ENV) or DEFAULT_ADMIN_URL)
 
@@ -134,11 +143,13 @@ def _task(label: str, i: int) -> TaskCreate:
 
 
 def seed_bulk(url: str, owner_id: str, count: int) -> None:
-    """`count` tasks for one owner in a single INSERT ... SELECT generate_series."""
+    """`count` tasks for one owner in a single INSERT ... SELECT generate_series, and the
+    owner's task counters that the service layer would have kept (the list's total)."""
     engine = create_engine(url)
     try:
         with engine.begin() as connection:
             connection.execute(BULK_INSERT, {"owner": owner_id, "count": count})
+            connection.execute(RECOUNT_TOTALS, {"owner": owner_id})
     finally:
         engine.dispose()
 
@@ -147,6 +158,7 @@ def vacuum_analyze(url: str) -> None:
     """What autovacuum would have done by the time a real table held this much."""
     _execute(url, "VACUUM (ANALYZE) tasks")
     _execute(url, "VACUUM (ANALYZE) users")
+    _execute(url, "VACUUM (ANALYZE) task_totals")
 
 
 def count_tasks(url: str, owner_id: str) -> int:
