@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -59,9 +61,12 @@ def is_verifiable(password: str) -> bool:
 
 
 class TokenService:
-    def __init__(self, secret: str, expire_minutes: int) -> None:
+    def __init__(self, secret: str, expire_minutes: int, cache_size: int = 4096) -> None:
         self._secret = secret
         self.lifetime = timedelta(minutes=expire_minutes)
+        # A client sends the same token with every request: verify its signature once and
+        # remember the claims (only tokens that verified, keyed by the exact token string).
+        self._verified = functools.lru_cache(maxsize=cache_size)(self._verify)
 
     def issue(self, subject: uuid.UUID, now: datetime | None = None) -> str:
         now = now or datetime.now(UTC)
@@ -73,6 +78,12 @@ class TokenService:
         return str(jwt.encode(claims, self._secret, algorithm=JWT_ALGORITHM))
 
     def decode(self, token: str) -> TokenClaims:
+        claims = self._verified(token)
+        if claims.expires_at <= time.time():  # a remembered token expires like any other
+            raise InvalidTokenError
+        return claims
+
+    def _verify(self, token: str) -> TokenClaims:
         try:
             payload = jwt.decode(
                 token,

@@ -6,10 +6,9 @@ from typing import Any
 
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session
 
 
-def upsert_insert(session: Session, table: Any) -> Any:
-    """An INSERT that supports ON CONFLICT ... DO UPDATE on this session's database."""
-    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+def upsert_insert(dialect: str, table: Any) -> Any:
+    """An INSERT that supports ON CONFLICT ... DO UPDATE on the database named `dialect`."""
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     return insert(table)

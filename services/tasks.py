@@ -10,12 +10,13 @@ empty page has to ask."""
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, asc, delete, desc, exists, func, insert, literal, select, update
+from sqlalchemy import Row, Select, asc, bindparam, delete, desc, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -40,6 +41,19 @@ _SORT_KEYS: dict[TaskSort, Any] = {
 }
 
 
+# Statements built once and run with bound values: building a statement and its cache key
+# costs more than running it against an index.
+_SELECT = select(_tasks).where(_tasks.c.id == bindparam("task_id"))
+_SELECT_FOR_UPDATE = _SELECT.with_for_update()
+_INSERT = insert(_tasks).returning(*_tasks.c)
+_UPDATE = update(_tasks).where(_tasks.c.id == bindparam("task_id")).returning(*_tasks.c)
+_DELETE = (
+    delete(_tasks)
+    .where(_tasks.c.id == bindparam("task_id"), _tasks.c.user_id == bindparam("owner_id"))
+    .returning(_tasks.c.completed)
+)
+
+
 def create_task(session: Session, owner_id: uuid.UUID, data: TaskCreate) -> TaskRow:
     now = utc_now()
     values = {
@@ -53,7 +67,7 @@ def create_task(session: Session, owner_id: uuid.UUID, data: TaskCreate) -> Task
         "updated_at": now,
     }
     try:
-        task = session.execute(insert(_tasks).values(values).returning(*_tasks.c)).one()
+        task = session.execute(_INSERT, values).one()
         _count(session, owner_id, total=1, completed=int(data.completed))
         session.commit()
     except IntegrityError:  # the foreign key: the owner's account is gone
@@ -65,31 +79,37 @@ def create_task(session: Session, owner_id: uuid.UUID, data: TaskCreate) -> Task
 def list_tasks(session: Session, owner_id: uuid.UUID, params: TaskListParams) -> tuple[Sequence[TaskRow], int]:
     """One page and its total in one round trip: the total comes from the owner's counters
     (never a count over every task); only an empty page needs a second query."""
-    filters: list[ColumnElement[bool]] = [_tasks.c.user_id == owner_id]
-    if params.completed is not None:
-        filters.append(_tasks.c.completed == params.completed)
-    total = _total(owner_id, params.completed).label("total")
-    direction = asc if params.order is SortOrder.ASC else desc
-    page = (
-        select(_tasks, total)
-        .where(*filters)
-        .order_by(direction(_SORT_KEYS[params.sort]), direction(_tasks.c.id))
-        .limit(params.limit)
-        .offset(params.offset)
-    )
-    rows = session.execute(page).all()
+    page = _page_statement(params.sort, params.order, params.completed)
+    values = {"owner_id": owner_id, "limit": params.limit, "offset": params.offset}
+    rows = session.execute(page, values).all()
     if rows:
         return rows, rows[0].total
-    owner_exists, count = session.execute(
-        select(exists().where(_users.c.id == owner_id), total if params.offset else literal(0))
+    owner_exists, total = session.execute(
+        select(exists().where(_users.c.id == owner_id), _total(params.completed)), values
     ).one()
     if not owner_exists:
         raise AccountGone
-    return [], count
+    return [], total
+
+
+@functools.cache
+def _page_statement(sort: TaskSort, order: SortOrder, completed: bool | None) -> Select[Any]:
+    # One per shape of the query, like the statements above.
+    direction = asc if order is SortOrder.ASC else desc
+    filters = [_tasks.c.user_id == bindparam("owner_id")]
+    if completed is not None:
+        filters.append(_tasks.c.completed == completed)
+    return (
+        select(_tasks, _total(completed).label("total"))
+        .where(*filters)
+        .order_by(direction(_SORT_KEYS[sort]), direction(_tasks.c.id))
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
 
 
 def get_task(session: Session, owner_id: uuid.UUID, task_id: uuid.UUID) -> TaskRow:
-    return _owned(session.execute(select(_tasks).where(_tasks.c.id == task_id)).first(), owner_id)
+    return _owned(session.execute(_SELECT, {"task_id": task_id}).first(), owner_id)
 
 
 def replace_task(session: Session, owner_id: uuid.UUID, task_id: uuid.UUID, data: TaskReplace) -> TaskRow:
@@ -102,9 +122,7 @@ def set_completion(session: Session, owner_id: uuid.UUID, task_id: uuid.UUID, co
 
 
 def delete_task(session: Session, owner_id: uuid.UUID, task_id: uuid.UUID) -> None:
-    deleted = session.execute(
-        delete(_tasks).where(_tasks.c.id == task_id, _tasks.c.user_id == owner_id).returning(_tasks.c.completed)
-    ).first()
+    deleted = session.execute(_DELETE, {"task_id": task_id, "owner_id": owner_id}).first()
     if deleted is None:
         session.rollback()
         get_task(session, owner_id, task_id)  # raises: 404 for no such task, 403 for another's
@@ -125,7 +143,7 @@ def _update(session: Session, owner_id: uuid.UUID, task_id: uuid.UUID, changes: 
     """Write only what differs; a write that changes nothing leaves `updated_at` alone.
     FOR UPDATE (PostgreSQL) serializes concurrent writes to one task, so two concurrent
     completions cannot both stamp their own `completed_at` or both move the counters."""
-    task = _owned(session.execute(select(_tasks).where(_tasks.c.id == task_id).with_for_update()).first(), owner_id)
+    task = _owned(session.execute(_SELECT_FOR_UPDATE, {"task_id": task_id}).first(), owner_id)
     changed = {name: value for name, value in changes.items() if getattr(task, name) != value}
     if not changed:
         session.commit()  # releases the row lock
@@ -135,33 +153,40 @@ def _update(session: Session, owner_id: uuid.UUID, task_id: uuid.UUID, changes: 
         changed["completed_at"] = now if changed["completed"] else None
         _count(session, owner_id, completed=1 if changed["completed"] else -1)
     changed["updated_at"] = _after(task.updated_at, now)
-    updated = session.execute(update(_tasks).where(_tasks.c.id == task_id).values(changed).returning(*_tasks.c))
-    task = updated.one()
+    task = session.execute(_UPDATE, {"task_id": task_id, **changed}).one()
     session.commit()
     return task
 
 
-def _total(owner_id: uuid.UUID, completed: bool | None) -> Any:
+def _total(completed: bool | None) -> Any:
     if completed is None:
         counted: Any = _totals.c.total
     elif completed:
         counted = _totals.c.completed
     else:
         counted = _totals.c.total - _totals.c.completed
-    return func.coalesce(select(counted).where(_totals.c.user_id == owner_id).scalar_subquery(), 0)
+    return func.coalesce(select(counted).where(_totals.c.user_id == bindparam("owner_id")).scalar_subquery(), 0)
 
 
 def _count(session: Session, owner_id: uuid.UUID, *, total: int = 0, completed: int = 0) -> None:
     """Move the owner's counters in the caller's transaction (created on the first task)."""
-    statement = (
-        upsert_insert(session, _totals)
-        .values(user_id=owner_id, total=total, completed=completed)
+    statement = _count_statement(session.get_bind().dialect.name)
+    session.execute(statement, {"user_id": owner_id, "total": total, "completed": completed})
+
+
+@functools.cache
+def _count_statement(dialect: str) -> Any:
+    return (
+        upsert_insert(dialect, _totals)
+        .values(user_id=bindparam("user_id"), total=bindparam("total"), completed=bindparam("completed"))
         .on_conflict_do_update(
             index_elements=[_totals.c.user_id],
-            set_={"total": _totals.c.total + total, "completed": _totals.c.completed + completed},
+            set_={
+                "total": _totals.c.total + bindparam("total"),
+                "completed": _totals.c.completed + bindparam("completed"),
+            },
         )
     )
-    session.execute(statement)
 
 
 def _after(previous: datetime, now: datetime) -> datetime:

@@ -67,7 +67,7 @@ def _upsert(session: Session, key: str, now: datetime, new_window_end: datetime)
     expired = _table.c.window_ends_at <= literal(now, UTCDateTime)
     new_end = literal(new_window_end, UTCDateTime)
     return (
-        upsert_insert(session, _table)
+        upsert_insert(session.get_bind().dialect.name, _table)
         .values(key=key, hits=1, window_ends_at=new_end)
         .on_conflict_do_update(
             index_elements=[_table.c.key],
