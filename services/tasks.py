@@ -84,11 +84,13 @@ def list_tasks(session: Session, owner_id: uuid.UUID, params: TaskListParams) ->
     rows = _execute(session, page, values).all()
     if rows:
         return rows, rows[0].total
-    empty = select(exists().where(_users.c.id == owner_id).label("owner_exists"), _total(params.completed))
+    empty = select(
+        exists().where(_users.c.id == owner_id).label("owner_exists"), _total(params.completed).label("total")
+    )
     answer = _execute(session, empty, values).one()
     if not answer.owner_exists:
         raise AccountGone
-    return [], int(answer[1])
+    return [], int(answer.total)
 
 
 @functools.cache
