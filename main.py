@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from core.auth_middleware import JWTAuthMiddleware
 from core.body_limit import BodySizeLimitMiddleware
 from core.config import Settings
-from core.db import MAX_CONNECTIONS, Database
+from core.db import WORKER_THREADS, Database
 from core.errors import UnhandledErrorMiddleware, install_error_handlers
 from core.openapi import install_openapi
 from core.security import PasswordHasher, TokenService
@@ -39,9 +39,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.database = Database(settings.database_url)
-        # Size the thread pool with the connection pool: sync routes do all their database
-        # work in one thread, so more threads would only queue for connections (and GIL).
-        to_thread.current_default_thread_limiter().total_tokens = MAX_CONNECTIONS
+        # The thread pool sized with the connection pool (see core/db.py).
+        to_thread.current_default_thread_limiter().total_tokens = WORKER_THREADS
         await run_in_threadpool(hasher.warm_up)
         logger.info("ready: %r", settings)
         yield
