@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -42,6 +43,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # The thread pool sized with the connection pool (see core/db.py).
         to_thread.current_default_thread_limiter().total_tokens = WORKER_THREADS
         await run_in_threadpool(hasher.warm_up)
+        # What exists now (modules, routes, schemas) lives as long as the process: keep the
+        # cyclic garbage collector from scanning it again on every collection.
+        gc.freeze()
         logger.info("ready: %r", settings)
         yield
         app.state.database.dispose()
