@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from core.asgi import TrackedSend
@@ -27,6 +28,7 @@ logger = logging.getLogger("todo.errors")
 DATABASE_RETRY_AFTER_SECONDS = 5
 DATABASE_UNAVAILABLE = "Database unavailable, try again shortly"
 INTERNAL_ERROR = "Internal server error"
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 # What a lost, refused or exhausted connection raises: the database, not the request, failed.
 DATABASE_UNAVAILABLE_ERRORS = (OperationalError, InterfaceError, PoolTimeoutError)
 
@@ -72,9 +74,23 @@ async def database_unavailable(request: Request, exc: Exception) -> JSONResponse
     return database_unavailable_response()
 
 
+async def method_not_allowed(request: Request, _exc: Exception) -> JSONResponse:
+    # Starlette's `Allow` lists only the first route whose path matched (`POST` for the task
+    # collection, which also serves GET); list every method some route takes at this path.
+    allowed = [
+        method
+        for method in HTTP_METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL for route in request.app.router.routes
+        )
+    ]
+    return JSONResponse({"detail": "Method Not Allowed"}, status_code=405, headers={"Allow": ", ".join(allowed)})
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(DomainError, domain_error)
+    app.add_exception_handler(405, method_not_allowed)
     for kind in DATABASE_UNAVAILABLE_ERRORS:
         app.add_exception_handler(kind, database_unavailable)
 

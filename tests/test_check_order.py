@@ -195,3 +195,22 @@ def test_method_not_allowed_is_405_with_detail(client: TestClient, alice: Accoun
 
     assert_status(response, 405)
     assert isinstance(response.json()["detail"], str)
+
+
+@pytest.mark.parametrize(
+    ("method", "suffix", "allowed"),
+    [
+        ("DELETE", "", {"GET", "POST"}),
+        ("POST", "/{task}", {"GET", "PUT", "DELETE"}),
+        ("GET", "/{task}/complete", {"PATCH"}),
+    ],
+)
+def test_a_405_names_every_method_the_path_takes(
+    client: TestClient, alice: Account, method: str, suffix: str, allowed: set[str]
+) -> None:
+    url = alice.tasks_url + suffix.format(task=uuid.uuid4())
+
+    response = client.request(method, url, headers=alice.headers)
+
+    assert response.status_code == 405
+    assert {m.strip() for m in response.headers["Allow"].split(",")} >= allowed
