@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import os
-import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -21,6 +20,7 @@ from tests.support import (
     ResponseWatch,
     provision_database,
     settings_for,
+    signup_account,
 )
 
 os.environ.setdefault("BETTER_AUTH_SECRET", TEST_SECRET)  # `main` builds its module-level app on import
@@ -151,15 +151,7 @@ def client(_session_app: TestClient, response_watch: ResponseWatch) -> Iterator[
 @pytest.fixture
 def make_account(client: TestClient) -> Callable[..., Account]:
     def create(username: str | None = None, email: str | None = None, password: str = DEFAULT_PASSWORD) -> Account:
-        username = username or f"user_{uuid.uuid4().hex[:12]}"
-        email = email or f"{username}@example.com"
-        response = client.post(
-            "/api/auth/signup",
-            json={"username": username, "email": email, "password": password, "confirm_password": password},
-        )
-        assert response.status_code == 201, response.text
-        body = response.json()
-        return Account(body["user"]["id"], username, email.lower(), password, body["access_token"])
+        return signup_account(client, username, email, password)
 
     return create
 

@@ -203,3 +203,18 @@ class Account:
     @property
     def tasks_url(self) -> str:
         return f"/api/{self.id}/tasks"
+
+
+def signup_account(
+    client: httpx.Client, username: str | None = None, email: str | None = None, password: str = DEFAULT_PASSWORD
+) -> Account:
+    """Sign up through the API (a TestClient or a client of a real server) and expect a 201."""
+    username = username or f"user_{uuid.uuid4().hex[:12]}"
+    email = email or f"{username}@example.com"
+    response = client.post(
+        "/api/auth/signup",
+        json={"username": username, "email": email, "password": password, "confirm_password": password},
+    )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    return Account(body["user"]["id"], body["user"]["username"], body["user"]["email"], password, body["access_token"])

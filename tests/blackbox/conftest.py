@@ -29,6 +29,7 @@ from tests.support import (
     Database,
     create_database,
     drop_database,
+    signup_account,
 )
 
 BASE_URL_ENV = "BLACKBOX_BASE_URL"
@@ -85,15 +86,7 @@ def unique_username(prefix: str = "bb") -> str:
 
 
 def signup(api: httpx.Client, username: str | None = None, email: str | None = None) -> Account:
-    username = username or unique_username()
-    email = email or f"{username}@example.com"
-    response = api.post(
-        "/api/auth/signup",
-        json={"username": username, "email": email, "password": PASSWORD, "confirm_password": PASSWORD},
-    )
-    assert response.status_code == 201, response.text
-    body = response.json()
-    return Account(body["user"]["id"], body["user"]["username"], body["user"]["email"], PASSWORD, body["access_token"])
+    return signup_account(api, username or unique_username(), email, PASSWORD)
 
 
 # Signups are few on purpose (the contract throttles them per client address): tests that
