@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, text
 
 from tests.support import (
     DEFAULT_PASSWORD,
@@ -28,6 +28,7 @@ os.environ.setdefault("BETTER_AUTH_SECRET", TEST_SECRET)  # `main` builds its mo
 from fastapi.testclient import TestClient
 
 from core.config import Settings
+from core.db import create_db_engine
 from main import create_app
 
 DATABASE_KEY = pytest.StashKey[Database]()
@@ -77,7 +78,7 @@ def database(pytestconfig: pytest.Config) -> Database:
 
 @pytest.fixture(scope="session")
 def engine(database: Database) -> Iterator[Engine]:
-    engine = create_engine(database.url)
+    engine = create_db_engine(database.url)  # as the app's: SQLite enforces foreign keys too
     yield engine
     engine.dispose()
 
