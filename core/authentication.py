@@ -35,11 +35,11 @@ def bearer_token(authorization: str | None) -> str | None:
 
 
 class Caller:
-    """Whoever a validly signed token names. The signature says who they were; `verify`
-    asks the database whether that account still exists. Routes verify inside the same
-    session and thread as the rest of their work, so it costs one primary-key read and
-    no extra connection; an error answered before that happens is verified by the
-    middleware instead (see JWTAuthMiddleware)."""
+    """Whoever a validly signed token names. The signature says who they were; whether the
+    account still exists is proved by the database. Task routes prove it through what they
+    read anyway (see services/tasks.py); `/api/auth/me` calls `verify`; and when the app
+    answers a 4xx before anything proved it, the middleware calls `verify` first (see
+    JWTAuthMiddleware)."""
 
     def __init__(self, claims: TokenClaims) -> None:
         self.claims = claims

@@ -45,8 +45,7 @@ async def get_current_user(
     request: Request, _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
 ) -> Caller:
     """The caller named by the bearer token (the middleware decoded it on `/api/` routes;
-    `/api/auth/me` decodes it here). Routes call `verify(session)` in their own database
-    work to get the `User` and to prove the account still exists."""
+    `/api/auth/me` decodes it here). It is not yet proved that the account exists: see Caller."""
     try:
         return caller_of(request.scope, request.app.state.tokens)
     except AuthenticationFailed as failure:

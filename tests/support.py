@@ -74,20 +74,20 @@ class Database:
 def create_database(admin_url: str, prefix: str = "todo_test") -> tuple[str, str]:
     """A fresh, empty database beside `admin_url`'s; returns its name and URL."""
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    finally:
-        engine.dispose()
+    _run_outside_a_transaction(admin_url, f'CREATE DATABASE "{name}"')
     return name, make_url(admin_url).set(database=name).render_as_string(hide_password=False)
 
 
 def drop_database(admin_url: str, name: str) -> None:
-    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    _run_outside_a_transaction(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _run_outside_a_transaction(url: str, statement: str) -> None:
+    # CREATE and DROP DATABASE refuse to run inside a transaction block.
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            connection.execute(text(statement))
     finally:
         engine.dispose()
 
