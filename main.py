@@ -18,7 +18,9 @@ from core.body_limit import BodySizeLimitMiddleware
 from core.config import Settings
 from core.db import WORKER_THREADS, Database
 from core.errors import UnhandledErrorMiddleware, install_error_handlers
+from core.log_format import logging_config
 from core.openapi import install_openapi
+from core.request_log import RequestLogMiddleware
 from core.security import PasswordHasher, TokenService
 from core.security_headers import SecurityHeadersMiddleware
 from routers import auth, health, tasks
@@ -65,9 +67,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     install_openapi(app)
 
-    # Added innermost first: CORS is outermost, so preflights never need a token and
-    # every answer (401, 413 and 500 included) carries CORS and security headers; the
-    # token is checked before the body size, so a caller without a token learns nothing else.
+    # Added innermost first. The request log is outermost, so that it times and logs every
+    # answer; then CORS, so preflights never need a token and every answer (401, 413 and
+    # 500 included) carries CORS and security headers; the token is checked before the
+    # body size, so a caller without a token learns nothing else.
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(JWTAuthMiddleware, tokens=tokens)
     app.add_middleware(UnhandledErrorMiddleware)
@@ -77,9 +80,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_origins=list(settings.cors_origins),
         allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
         allow_headers=["Authorization", "Content-Type"],
-        expose_headers=["Location", "Retry-After", "WWW-Authenticate"],
+        expose_headers=["Location", "Retry-After", "WWW-Authenticate", "X-Request-ID"],
         max_age=600,
     )
+    app.add_middleware(RequestLogMiddleware)
     return app
 
 
@@ -88,6 +92,12 @@ app = create_app()
 if __name__ == "__main__":
     import uvicorn
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     serving = app.state.settings
-    uvicorn.run(app, host=serving.host, port=serving.port, proxy_headers=False)
+    uvicorn.run(
+        app,
+        host=serving.host,
+        port=serving.port,
+        proxy_headers=False,
+        log_config=logging_config(serving.log_format, serving.log_level),
+        access_log=False,  # core/request_log.py logs each request, as JSON by default
+    )

@@ -10,9 +10,12 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
+from core.log_format import LOG_FORMATS
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "data" / "todo.sqlite3"
 MIN_SECRET_BYTES = 32
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 class ConfigError(ValueError):
@@ -81,6 +84,8 @@ class Settings:
     signup_max_per_ip: int = 20
     signup_window_seconds: int = 3600
     trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()
+    log_format: str = "json"
+    log_level: str = "INFO"
 
     def __post_init__(self) -> None:
         if not self.secret:
@@ -92,6 +97,10 @@ class Settings:
             raise ConfigError(f"BETTER_AUTH_SECRET must be at least {MIN_SECRET_BYTES} bytes long")
         if not 4 <= self.bcrypt_rounds <= 31:
             raise ConfigError("BCRYPT_ROUNDS must be between 4 and 31")
+        if self.log_format not in LOG_FORMATS:
+            raise ConfigError(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, got {self.log_format!r}")
+        if self.log_level not in LOG_LEVELS:
+            raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {self.log_level!r}")
 
     @property
     def is_sqlite(self) -> bool:
@@ -119,6 +128,8 @@ class Settings:
             signup_max_per_ip=_int(env, "SIGNUP_MAX_PER_IP", 20, minimum=0),
             signup_window_seconds=_int(env, "SIGNUP_WINDOW_SECONDS", 3600, minimum=1),
             trusted_proxies=parse_networks(env, "TRUSTED_PROXIES"),
+            log_format=env.get("LOG_FORMAT", "").strip().lower() or "json",
+            log_level=env.get("LOG_LEVEL", "").strip().upper() or "INFO",
         )
 
     def __repr__(self) -> str:  # never print the secret or database password

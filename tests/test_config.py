@@ -170,3 +170,24 @@ def test_repr_of_settings_shows_neither_the_secret_nor_the_database_password() -
     for shown in (repr(settings), str(settings), f"{settings}"):
         assert SECRET not in shown
         assert "Leaky-db-password" not in shown
+
+
+# --- logging -----------------------------------------------------------------------------
+
+
+def test_logs_are_json_lines_at_info_by_default() -> None:
+    settings = from_env()
+
+    assert (settings.log_format, settings.log_level) == ("json", "INFO")
+
+
+def test_log_format_and_level_are_read_case_insensitively() -> None:
+    settings = from_env(LOG_FORMAT="Text", LOG_LEVEL="warning")
+
+    assert (settings.log_format, settings.log_level) == ("text", "WARNING")
+
+
+@pytest.mark.parametrize(("name", "value"), [("LOG_FORMAT", "xml"), ("LOG_LEVEL", "LOUD")])
+def test_an_unknown_log_format_or_level_refuses_to_start(name: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=name):
+        from_env(**{name: value})
