@@ -29,7 +29,7 @@ def is_protected(path: str) -> bool:
 
 
 def check_with_app_database(scope: Scope, caller: Caller) -> None:
-    with scope["app"].state.database.session() as session:
+    with scope["app"].state.database.read_session() as session:
         caller.verify(session)
 
 

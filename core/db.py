@@ -11,23 +11,34 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
-# Connections per process, all kept open (no overflow: a connection opened for a burst and
-# closed after costs a TCP and TLS handshake, which on Neon is most of a request).
+# Connections per pool and process, all kept open (no overflow: a connection opened for a
+# burst and closed after costs a TCP and TLS handshake, which on Neon is most of a request).
+# On PostgreSQL there are two pools, one for transactions and one for plain reads (see
+# Database), so a process holds at most twice this many.
 POOL_SIZE = 8
 MAX_OVERFLOW = 0
 MAX_CONNECTIONS = POOL_SIZE + MAX_OVERFLOW
-# Worker threads: one per connection, plus a few for bcrypt, which holds a thread for
-# 240 ms but no connection. More runnable threads than that only fight over the GIL
+# Worker threads: one per connection of a pool, plus a few for bcrypt, which holds a thread
+# for 240 ms but no connection. More runnable threads than that only fight over the GIL
 # (the list's p99 doubles at 20), and a sync route does all its database work in one.
 WORKER_THREADS = MAX_CONNECTIONS + 4
 
 
-def create_db_engine(url: str) -> Engine:
+def is_sqlite(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def create_db_engine(url: str, *, autocommit: bool = False) -> Engine:
+    """`autocommit` (PostgreSQL only): every statement is its own transaction, which is
+    what a read of one statement gets anyway, minus the BEGIN and ROLLBACK round trips."""
     # hide_parameters: a failed INSERT must never put a password hash into a log line.
-    if make_url(url).get_backend_name() == "sqlite":
+    if is_sqlite(url):
+        if autocommit:
+            raise ValueError("autocommit engines are for PostgreSQL")
         return _create_sqlite_engine(url)
     return create_engine(
         url,
+        isolation_level="AUTOCOMMIT" if autocommit else None,
         hide_parameters=True,
         pool_pre_ping=True,  # Neon closes idle connections and scales to zero
         pool_recycle=300,
@@ -73,6 +84,10 @@ def _create_sqlite_engine(url: str) -> Engine:
 class Database:
     def __init__(self, url: str) -> None:
         self.engine = create_db_engine(url)
+        # At READ COMMITTED, PostgreSQL takes a fresh snapshot for every statement, in a
+        # transaction or not: a read loses nothing without one, and saves two of its four
+        # round trips (BEGIN, ROLLBACK). SQLite reads share the one engine.
+        self.reader = self.engine if is_sqlite(url) else create_db_engine(url, autocommit=True)
 
     def session(self) -> Session:
         """A session for one unit of work, used as `with database.session() as session:`
@@ -81,8 +96,14 @@ class Database:
         expire_on_commit=False: what was read stays readable after the commit."""
         return Session(self.engine, expire_on_commit=False)
 
+    def read_session(self) -> Session:
+        """A session that only reads, used like `session()`: on PostgreSQL without a
+        transaction, so never for a write or for a read that a write depends on."""
+        return Session(self.reader, expire_on_commit=False)
+
     def dispose(self) -> None:
         self.engine.dispose()
+        self.reader.dispose()
 
 
 async def get_database(request: Request) -> Database:

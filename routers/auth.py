@@ -64,6 +64,6 @@ def login(body: LoginRequest, db: DatabaseDep, hasher: HasherDep, tokens: Tokens
     responses=error_responses(401, 503),
 )
 def me(current_user: CurrentUser, db: DatabaseDep) -> Response:
-    with db.session() as session:
+    with db.read_session() as session:
         user = current_user.verify(session)
     return json_response(UserPublic.model_validate(user))

@@ -19,9 +19,9 @@ router = APIRouter(prefix="/api/{user_id}/tasks", tags=["tasks"], route_class=Ow
 
 # `user_id` is checked against the token before anything else (see OwnerScopedRoute);
 # each route still declares it so the OpenAPI document shows it. Each route does all of its
-# database work in one session in its worker thread; the task services prove along the way
-# that the caller's account still exists (see services/tasks.py), and an error answered
-# before that is verified by the middleware.
+# database work in one session in its worker thread (a read session for list and get); the
+# task services prove along the way that the caller's account still exists (see
+# services/tasks.py), and an error answered before that is verified by the middleware.
 UserId = Annotated[
     str,
     Path(description="Your own user id (from signup, login or `/api/auth/me`); any other value is a 403"),
@@ -74,7 +74,7 @@ def create_task(user_id: UserId, body: TaskCreate, current_user: CurrentUser, db
 def list_tasks(
     user_id: UserId, params: Annotated[TaskListParams, Query()], current_user: CurrentUser, db: DatabaseDep
 ) -> Response:
-    with db.session() as session:
+    with db.read_session() as session:
         items, total = tasks.list_tasks(session, current_user.user_id, params)
     page = TaskPage(
         items=[TaskPublic.model_validate(task) for task in items],
@@ -93,7 +93,7 @@ def list_tasks(
     responses=error_responses(400, 401, 403, 404, 503),
 )
 def get_task(user_id: UserId, task_id: TaskId, current_user: CurrentUser, db: DatabaseDep) -> Response:
-    with db.session() as session:
+    with db.read_session() as session:
         task = tasks.get_task(session, current_user.user_id, task_id)
     return _task_response(task)
 
