@@ -38,7 +38,15 @@ from bench.database import (
     vacuum_analyze,
 )
 from bench.report import Row, Target
-from bench.servers import PROJECT_ROOT, Server, implementations, memory_kb, start_app, start_baseline
+from bench.servers import (
+    PROJECT_ROOT,
+    Server,
+    implementations,
+    memory_kb,
+    start_app,
+    start_baseline,
+    start_floor,
+)
 from bench.settle import Settler
 from bench.wrk import WrkResult, WrkRun
 
@@ -61,6 +69,8 @@ BIG_QUERIES = {
 }
 RESULTS_PATH = PROJECT_ROOT / "bench" / "results" / "latest.md"
 README_PATH = PROJECT_ROOT / "README.md"
+
+FLOOR_LEFT_OUT = "no token, middleware, request log, validation or total"
 
 # The targets: ratios to the baseline, latencies, memory.
 LIST_MIN_RATIO = 0.12
@@ -94,6 +104,7 @@ class Fixture:
 
     app: Server
     baseline: Server
+    floor: Server
     accounts: dict[str, Account]
     list_task_id: str
     complete_ids: list[str]
@@ -164,7 +175,8 @@ def app_environment(database_url: str) -> dict[str, str]:
     }
 
 
-def seed(database_url: str, app: Server, baseline: Server, settler: Settler, clock: Clock) -> Fixture:
+def seed(database_url: str, servers: list[Server], settler: Settler, clock: Clock) -> Fixture:
+    app, baseline, floor = servers
     accounts = {role: signup(app.base_url, f"bench_{role}", PASSWORD) for role in ROLES}
     clock.log(f"signed up {len(accounts)} users over HTTP")
     list_ids = seed_tasks(database_url, accounts["list"].id, LIST_TASKS, "list")
@@ -174,7 +186,7 @@ def seed(database_url: str, app: Server, baseline: Server, settler: Settler, clo
     seed_bulk(database_url, accounts["big"].id, BIG_TASKS)
     vacuum_analyze(database_url)
     clock.log(f"inserted {BIG_TASKS:,} tasks for one user (INSERT ... SELECT generate_series), VACUUM ANALYZE")
-    return Fixture(app, baseline, accounts, list_ids[LIST_TASKS // 2], complete_ids, replace_ids, settler)
+    return Fixture(app, baseline, floor, accounts, list_ids[LIST_TASKS // 2], complete_ids, replace_ids, settler)
 
 
 def preflight(fixture: Fixture, database_url: str) -> None:
@@ -189,6 +201,10 @@ def preflight(fixture: Fixture, database_url: str) -> None:
         raise RuntimeError(f"large list: expected a total of {BIG_TASKS}, got {page['total']}")
     status, task = call("GET", fixture.tasks_url("list", f"/{fixture.list_task_id}"), token=fixture.token("list"))
     expect(status, 200, "get one", task)
+    status, page = call("GET", f"{fixture.floor.base_url}/tasks/{fixture.accounts['list'].id}")
+    expect(status, 200, "the floor's list", page)
+    if len(page["items"]) != 20:
+        raise RuntimeError(f"floor: expected 20 tasks, got {len(page['items'])}")
 
 
 # --- the scenarios ----------------------------------------------------------------------
@@ -216,6 +232,7 @@ def big_list(fixture: Fixture, query: str) -> WrkRun:
 def scenarios(fixture: Fixture) -> list[Scenario]:
     baseline = wrk_run(fixture.baseline.base_url + "/", "get.lua")
     listing = wrk_run(fixture.tasks_url("list"), "get.lua", fixture.token("list"))
+    floor = wrk_run(f"{fixture.floor.base_url}/tasks/{fixture.accounts['list'].id}", "get.lua")
     one_task = wrk_run(fixture.tasks_url("list", f"/{fixture.list_task_id}"), "get.lua", fixture.token("list"))
     create = wrk_run(fixture.app.base_url, "create.lua", fixture.token("create"), fixture.accounts["create"].id)
     big = [
@@ -225,6 +242,7 @@ def scenarios(fixture: Fixture) -> list[Scenario]:
     return [
         Scenario("baseline_start", "baseline: bare FastAPI `async def` route (start of run)", baseline),
         Scenario("list", f"list: 20 of {LIST_TASKS} tasks, default sort", listing),
+        Scenario("floor", f"floor of the list (`bench/floor.py`): the same 20 rows, {FLOOR_LEFT_OUT}", floor),
         Scenario("get", "get one task", one_task),
         Scenario("create", "create", create),
         Scenario(
@@ -389,6 +407,9 @@ def render(info: RunInfo, measured: Measured, total_seconds: float) -> str:
             "",
             report.scenario_table(measured.rows, measured.baseline_rps),
             "",
+            f"**The list against its floor:** {measured.ratio('list') / measured.ratio('floor'):.2f} of the floor's "
+            f"rate; the floor itself is {measured.ratio('floor'):.3f} of the baseline.",
+            "",
             f"**App memory** after the whole run: peak RSS (VmHWM) {peak * 1024 / 1e6:.1f} MB, "
             f"current RSS {current * 1024 / 1e6:.1f} MB.",
             "",
@@ -436,10 +457,10 @@ def bench(clock: Clock, log_dir: Path) -> tuple[RunInfo, Measured]:
         app_env = app_environment(database_url)
         migrate(app_env)
         clock.log("applied the migrations (alembic upgrade head)")
-        for server in (start_app(app_env, log_dir), start_baseline(log_dir)):
+        for server in (start_app(app_env, log_dir), start_baseline(log_dir), start_floor(database_url, log_dir)):
             stack.callback(server.stop)
             servers.append(server)
-        app, baseline = servers
+        app, baseline, _floor = servers
         app_impl, baseline_impl = implementations(app.pid), implementations(baseline.pid)
         clock.log(
             f"app (pid {app.pid}) on {app_impl['loop']} + {app_impl['http']}, "
@@ -449,7 +470,7 @@ def bench(clock: Clock, log_dir: Path) -> tuple[RunInfo, Measured]:
             clock.log("WARNING: the app is not on uvloop + httptools, as in production: are they installed?")
         settler = Settler(database_url, app.pid)
         stack.callback(settler.close)
-        fixture = seed(database_url, app, baseline, settler, clock)
+        fixture = seed(database_url, servers, settler, clock)
         preflight(fixture, database_url)
         measured = run_scenarios(fixture, clock)
         app.check_alive()

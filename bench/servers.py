@@ -1,5 +1,6 @@
-"""The two servers under test, as real processes: the app (`python main.py`, as `make run`
-starts it) and the bare FastAPI baseline (bench/baseline.py), each on a free port."""
+"""The servers under test, as real processes, each on a free port: the app (`python main.py`,
+as `make run` starts it), the bare FastAPI baseline (bench/baseline.py) and the floor of the
+list (bench/floor.py)."""
 
 from __future__ import annotations
 
@@ -109,6 +110,19 @@ def start_baseline(log_dir: Path) -> Server:
     port = free_port()
     env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), "PYTHONUNBUFFERED": "1"}
     return start("baseline", ["bench/baseline.py"], env, port, log_dir, "/")
+
+
+def start_floor(database_url: str, log_dir: Path) -> Server:
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "PYTHONPATH": str(PROJECT_ROOT),  # it reads the app's own table definition
+        "PYTHONUNBUFFERED": "1",
+    }
+    return start("floor", ["bench/floor.py"], env, port, log_dir, "/")
 
 
 def implementations(pid: int) -> dict[str, str]:
