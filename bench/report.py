@@ -22,6 +22,13 @@ PACKAGES = ("fastapi", "starlette", "uvicorn", "uvloop", "httptools", "pydantic"
 class Row:
     scenario: str
     result: WrkResult
+    # The baseline measured right before this scenario, which its ratio is to (none for
+    # the baseline's own rows at the start and end of the run).
+    baseline: WrkResult | None = None
+
+    @property
+    def ratio(self) -> float | None:
+        return self.result.rps / self.baseline.rps if self.baseline and self.baseline.rps else None
 
 
 @dataclass(frozen=True)
@@ -77,10 +84,10 @@ def _table(header: Sequence[str], align: Sequence[str], rows: Iterable[Sequence[
     return "\n".join(lines)
 
 
-def scenario_table(rows: Sequence[Row], baseline_rps: float) -> str:
+def scenario_table(rows: Sequence[Row]) -> str:
     return _table(
-        ("scenario", "req/s", "p50", "p99", "non-2xx", "ratio to baseline"),
-        ("---", "---:", "---:", "---:", "---:", "---:"),
+        ("scenario", "req/s", "p50", "p99", "non-2xx", "baseline just before", "ratio to it"),
+        ("---", "---:", "---:", "---:", "---:", "---:", "---:"),
         (
             (
                 row.scenario,
@@ -88,7 +95,8 @@ def scenario_table(rows: Sequence[Row], baseline_rps: float) -> str:
                 milliseconds(row.result.p50_us) if row.result.requests else "no response",
                 milliseconds(row.result.p99_us) if row.result.requests else "no response",
                 _failures(row.result),
-                f"{row.result.rps / baseline_rps:.3f}",
+                f"{row.baseline.rps:,.0f}" if row.baseline else "",
+                f"{row.ratio:.3f}" if row.ratio is not None else "",
             )
             for row in rows
         ),

@@ -52,6 +52,9 @@ from bench.wrk import WrkResult, WrkRun
 
 WARMUP_SECONDS = 3
 MEASURE_SECONDS = 10
+# Before every scenario, the baseline again, which that scenario's ratio is to: the machine's
+# speed drifts by 30% within one run, so a ratio to a baseline minutes away would carry it.
+ADJACENT_BASELINE_SECONDS = 5
 THREADS = 2
 CONNECTIONS = 32
 LOGIN_CONNECTIONS = 4
@@ -122,13 +125,10 @@ class Fixture:
 class Measured:
     rows: list[Row]
     results: dict[str, WrkResult]
-
-    @property
-    def baseline_rps(self) -> float:
-        return (self.results["baseline_start"].rps + self.results["baseline_end"].rps) / 2
+    baselines: dict[str, WrkResult]  # by scenario key: the baseline measured right before it
 
     def ratio(self, key: str) -> float:
-        return self.results[key].rps / self.baseline_rps
+        return self.results[key].rps / self.baselines[key].rps
 
 
 @dataclass(frozen=True)
@@ -301,14 +301,20 @@ def summary(result: WrkResult) -> str:
 def run_scenarios(fixture: Fixture, clock: Clock) -> Measured:
     rows: list[Row] = []
     results: dict[str, WrkResult] = {}
-    for scenario in scenarios(fixture):
+    baselines: dict[str, WrkResult] = {}
+    every = scenarios(fixture)
+    baseline_run = every[0].run
+    for scenario in every:
         fixture.app.check_alive()
+        adjacent = None
+        if not scenario.key.startswith("baseline"):
+            adjacent = baselines[scenario.key] = wrk.run(baseline_run, ADJACENT_BASELINE_SECONDS)
         results[scenario.key], behind = measure(scenario, fixture, clock)
-        rows.append(Row(scenario.title, results[scenario.key]))
+        rows.append(Row(scenario.title, results[scenario.key], adjacent))
         if behind:
             results[scenario.background_key] = behind
-            rows.append(Row(scenario.background_title, behind))
-    return Measured(rows, results)
+            rows.append(Row(scenario.background_title, behind, adjacent))
+    return Measured(rows, results, baselines)
 
 
 # --- targets and report -----------------------------------------------------------------
@@ -387,6 +393,7 @@ def targets(measured: Measured, peak_rss_kb: int) -> list[Target]:
 def render(info: RunInfo, measured: Measured, total_seconds: float) -> str:
     start, end = measured.results["baseline_start"].rps, measured.results["baseline_end"].rps
     drift = (end - start) / start * 100
+    adjacent = [result.rps for result in measured.baselines.values()]
     peak, current = info.memory["VmHWM"], info.memory["VmRSS"]
     return "\n".join(
         [
@@ -402,10 +409,11 @@ def render(info: RunInfo, measured: Measured, total_seconds: float) -> str:
             f"**Load:** wrk, {THREADS} threads, {CONNECTIONS} connections (login: {LOGIN_CONNECTIONS}), "
             f"{WARMUP_SECONDS} s warm-up then {MEASURE_SECONDS} s measured per scenario, on the same cores as the "
             f"servers (1-minute load average {info.load_before:.2f} before the run, {info.load_after:.2f} at its "
-            f"end). Ratios are to the mean baseline, {measured.baseline_rps:,.0f} req/s (start {start:,.0f}, "
-            f"end {end:,.0f}: {drift:+.1f}% drift within the run).",
+            f"end). Each scenario's ratio is to the baseline measured for {ADJACENT_BASELINE_SECONDS} s right "
+            f"before it ({min(adjacent):,.0f} to {max(adjacent):,.0f} req/s in this run; {start:,.0f} at its "
+            f"start and {end:,.0f} at its end, {drift:+.1f}%).",
             "",
-            report.scenario_table(measured.rows, measured.baseline_rps),
+            report.scenario_table(measured.rows),
             "",
             f"**The list against its floor:** {measured.ratio('list') / measured.ratio('floor'):.2f} of the floor's "
             f"rate; the floor itself is {measured.ratio('floor'):.3f} of the baseline.",
