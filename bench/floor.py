@@ -13,7 +13,7 @@ from datetime import datetime
 
 import uvicorn
 from fastapi import FastAPI, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import bindparam, create_engine, desc, select
 from sqlmodel import Session
 
@@ -32,6 +32,8 @@ PAGE = (
 
 
 class TaskOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: uuid.UUID
     user_id: uuid.UUID
     title: str
