@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +18,7 @@ from sqlmodel import Session
 from bench.servers import PROJECT_ROOT
 from core.config import normalize_database_url
 from core.db import create_db_engine
+from core.security import TokenClaims
 from models import user  # noqa: F401  (registers `users`, which the tasks' foreign key names)
 from models.task import TaskCreate
 from services.tasks import create_task
@@ -131,8 +133,10 @@ def seed_tasks(url: str, owner_id: str, count: int, label: str) -> list[str]:
     """`count` tasks through the service layer (the app's own create_task); returns their ids."""
     engine = create_db_engine(url)
     try:
+        # The owner as a token without a session would name them (live until they log out everywhere).
+        owner = TokenClaims(subject=uuid.UUID(owner_id), issued_at=int(time.time()), expires_at=2**31 - 1)
         with Session(engine, expire_on_commit=False) as session:
-            return [str(create_task(session, uuid.UUID(owner_id), _task(label, i)).id) for i in range(count)]
+            return [str(create_task(session, owner, _task(label, i)).id) for i in range(count)]
     finally:
         engine.dispose()
 

@@ -10,7 +10,7 @@ from starlette.types import Scope
 
 from core.security import InvalidTokenError, TokenClaims, TokenService
 from models.user import User
-from services.errors import AccountGone
+from services.sessions import live_user
 
 CALLER_STATE_KEY = "caller"
 MISSING_TOKEN = "Not authenticated"
@@ -36,10 +36,10 @@ def bearer_token(authorization: str | None) -> str | None:
 
 class Caller:
     """Whoever a validly signed token names. The signature says who they were; whether the
-    account still exists is proved by the database. Task routes prove it through what they
-    read anyway (see services/tasks.py); `/api/auth/me` calls `verify`; and when the app
-    answers a 4xx before anything proved it, the middleware calls `verify` first (see
-    JWTAuthMiddleware)."""
+    token is still live (its session not revoked, its account not deleted) is proved by the
+    database. Task routes prove it within what they read anyway (see services/tasks.py); the
+    account routes call `verify` or the session services; and when the app answers a 4xx
+    before anything proved it, the middleware calls `verify` first (see JWTAuthMiddleware)."""
 
     def __init__(self, claims: TokenClaims) -> None:
         self.claims = claims
@@ -54,11 +54,9 @@ class Caller:
         return self.user is not None
 
     def verify(self, session: Session) -> User:
+        """The account, proving that the token is still live (raises AccountGone)."""
         if self.user is None:
-            user = session.get(User, self.claims.subject)
-            if user is None:
-                raise AccountGone
-            self.user = user
+            self.user = live_user(session, self.claims)
         return self.user
 
 

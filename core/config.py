@@ -74,6 +74,7 @@ class Settings:
     database_url: str
     secret: str
     jwt_expire_minutes: int = 10080
+    refresh_expire_days: int = 30
     cors_origins: tuple[str, ...] = ("http://localhost:3000", "http://localhost:5173")
     max_body_bytes: int = 1024 * 1024
     bcrypt_rounds: int = 12
@@ -114,6 +115,7 @@ class Settings:
             database_url=database_url(env),
             secret=env.get("BETTER_AUTH_SECRET", ""),
             jwt_expire_minutes=_int(env, "JWT_EXPIRE_MINUTES", 10080, minimum=1),
+            refresh_expire_days=_int(env, "REFRESH_EXPIRE_DAYS", 30, minimum=1),
             cors_origins=(
                 tuple(o.strip().rstrip("/") for o in origins.split(",") if o.strip())
                 if origins is not None

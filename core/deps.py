@@ -3,6 +3,7 @@ All `async`: they only look things up, and a sync dependency would cost a thread
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
@@ -11,6 +12,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from core.authentication import AuthenticationFailed, Caller, caller_of
 from core.client_address import client_address
 from core.security import PasswordHasher, TokenService
+from services.sessions import SessionStart
 from services.throttle import Throttle
 
 # auto_error=False: we answer 401 ourselves (with WWW-Authenticate); this dependency is
@@ -41,6 +43,15 @@ async def get_client_address(request: Request) -> str:
     return client_address(request.scope, request.app.state.settings.trusted_proxies)
 
 
+async def get_session_start(request: Request) -> SessionStart:
+    """What a login made by this request records: the client's User-Agent, and how long
+    its refresh tokens last."""
+    return SessionStart(
+        user_agent=request.headers.get("user-agent"),
+        refresh_lifetime=timedelta(days=request.app.state.settings.refresh_expire_days),
+    )
+
+
 async def get_current_user(
     request: Request, _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
 ) -> Caller:
@@ -56,4 +67,5 @@ TokensDep = Annotated[TokenService, Depends(get_tokens)]
 HasherDep = Annotated[PasswordHasher, Depends(get_hasher)]
 ThrottleDep = Annotated[Throttle, Depends(get_throttle)]
 ClientAddressDep = Annotated[str, Depends(get_client_address)]
+SessionStartDep = Annotated[SessionStart, Depends(get_session_start)]
 CurrentUser = Annotated[Caller, Depends(get_current_user)]

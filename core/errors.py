@@ -18,9 +18,13 @@ from services.errors import (
     AlreadyTaken,
     DomainError,
     InvalidCredentials,
+    InvalidRefreshToken,
+    NoSession,
     NotTaskOwner,
+    SessionNotFound,
     TaskNotFound,
     TooManyAttempts,
+    WrongPassword,
 )
 
 logger = logging.getLogger("todo.errors")
@@ -36,6 +40,10 @@ DOMAIN_STATUS: dict[type[DomainError], int] = {
     AlreadyTaken: 409,
     InvalidCredentials: 401,
     AccountGone: 401,
+    InvalidRefreshToken: 401,
+    WrongPassword: 400,
+    NoSession: 400,
+    SessionNotFound: 404,
     TaskNotFound: 404,
     NotTaskOwner: 403,
     TooManyAttempts: 429,

@@ -1,8 +1,10 @@
-"""Password hashing and JWT access tokens."""
+"""Password hashing, JWT access tokens and opaque refresh tokens."""
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import secrets
 import time
 import uuid
 from dataclasses import dataclass
@@ -24,6 +26,9 @@ class TokenClaims:
     subject: uuid.UUID
     issued_at: int | None
     expires_at: int
+    # The login session that issued the token (`sid`); None for a token from a companion
+    # service that shares the secret, judged by `issued_at` instead (see services/sessions.py).
+    session_id: uuid.UUID | None = None
 
 
 class PasswordHasher:
@@ -60,6 +65,18 @@ def is_verifiable(password: str) -> bool:
     return 0 < len(encoded) <= BCRYPT_MAX_BYTES and b"\x00" not in encoded
 
 
+REFRESH_TOKEN_BYTES = 32
+
+
+def new_refresh_token() -> str:
+    return secrets.token_urlsafe(REFRESH_TOKEN_BYTES)
+
+
+def refresh_token_hash(token: str) -> str:
+    # A plain SHA-256 is enough: the token is 256 random bits, not a guessable password.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 class TokenService:
     def __init__(self, secret: str, expire_minutes: int, cache_size: int = 4096) -> None:
         self._secret = secret
@@ -68,10 +85,11 @@ class TokenService:
         # remember the claims (only tokens that verified, keyed by the exact token string).
         self._verified = functools.lru_cache(maxsize=cache_size)(self._verify)
 
-    def issue(self, subject: uuid.UUID, now: datetime | None = None) -> str:
+    def issue(self, subject: uuid.UUID, session_id: uuid.UUID, now: datetime | None = None) -> str:
         now = now or datetime.now(UTC)
         claims = {
             "sub": str(subject),
+            "sid": str(session_id),
             "iat": int(now.timestamp()),
             "exp": int((now + self.lifetime).timestamp()),
         }
@@ -92,6 +110,7 @@ class TokenService:
                 options={"require_exp": True, "require_sub": True},
             )
             subject = uuid.UUID(payload["sub"])
+            session_id = uuid.UUID(payload["sid"]) if "sid" in payload else None
         except (JWTError, ValueError, TypeError, AttributeError) as exc:
             raise InvalidTokenError from exc
         issued_at = payload.get("iat")
@@ -99,4 +118,5 @@ class TokenService:
             subject=subject,
             issued_at=issued_at if isinstance(issued_at, int) else None,
             expires_at=payload["exp"],
+            session_id=session_id,
         )

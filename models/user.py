@@ -16,6 +16,7 @@ from pydantic import (
     StringConstraints,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 from sqlalchemy import Index, text
 from sqlmodel import Field as Column
@@ -42,6 +43,9 @@ class User(SQLModel, table=True):
     email: str = Column(max_length=EMAIL_MAX_CHARS)
     hashed_password: str = Column(max_length=255)
     created_at: datetime = Column(default_factory=utc_now, sa_type=UTCDateTime, nullable=False)
+    # The last "log out everywhere" or password change: a token without a session (`sid`)
+    # is refused unless it was issued in a later second.
+    tokens_revoked_at: datetime | None = Column(default=None, sa_type=UTCDateTime)
 
 
 def _password_rules(value: str) -> str:
@@ -131,3 +135,55 @@ class AuthResult(BaseModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"
     expires_in: int = Field(description="Seconds until the access token expires")
+    refresh_token: str = Field(
+        description="Opaque and single-use: `POST /api/auth/refresh` trades it for new tokens of the same session"
+    )
+    refresh_expires_in: int = Field(description="Seconds until the refresh token expires")
+
+
+class ChangePasswordRequest(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "current_password": "correct horse battery",
+                    "new_password": "staple battery horse",
+                    "confirm_password": "staple battery horse",
+                }
+            ]
+        }
+    )
+
+    # No rule on the current password: a wrong one of any shape is a 400 that says so.
+    current_password: Annotated[str, Field(strict=True, min_length=1)]
+    new_password: NewPassword = Field(description="As at signup: 8 characters to 72 bytes in UTF-8, no NUL")
+    confirm_password: CleanStr = Field(description="The same as `new_password`")
+
+    @field_validator("confirm_password")
+    @classmethod
+    def _matches_password(cls, value: str, info: ValidationInfo) -> str:
+        if "new_password" in info.data and value != info.data["new_password"]:
+            raise ValueError("passwords do not match")
+        return value
+
+
+class ProfileUpdate(BaseModel):
+    model_config = ConfigDict(extra="ignore", json_schema_extra={"examples": [{"email": "ada@example.org"}]})
+
+    username: Username | None = Field(default=None, description="As at signup")
+    email: Email | None = Field(default=None, description="As at signup")
+
+    @model_validator(mode="after")
+    def _something_to_change(self) -> ProfileUpdate:
+        given = self.model_fields_set & {"username", "email"}
+        if not given:
+            raise ValueError("give a username, an email or both")
+        if any(getattr(self, name) is None for name in given):
+            raise ValueError("username and email cannot be null")
+        return self
+
+
+class AccountDeletion(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"password": "correct horse battery"}]})
+
+    password: Annotated[str, Field(strict=True, min_length=1)] = Field(description="The account's password")

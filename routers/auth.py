@@ -1,24 +1,44 @@
-"""`/api/auth/*`: signup, login and the caller's own account."""
+"""`/api/auth/*`: accounts (signup, login, the caller's own account) and login sessions."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Path, Response, status
+from pydantic import TypeAdapter
 
 from core.db import DatabaseDep
-from core.deps import ClientAddressDep, CurrentUser, HasherDep, ThrottleDep, TokensDep
+from core.deps import ClientAddressDep, CurrentUser, HasherDep, SessionStartDep, ThrottleDep, TokensDep
 from core.security import TokenService
-from models.user import AuthResult, LoginRequest, SignupRequest, User, UserPublic
+from models.session import RefreshRequest, SessionPublic
+from models.user import (
+    AccountDeletion,
+    AuthResult,
+    ChangePasswordRequest,
+    LoginRequest,
+    ProfileUpdate,
+    SignupRequest,
+    UserPublic,
+)
 from routers.responses import error_responses, json_response
-from services import accounts
+from services import accounts, sessions
+from services.errors import NoSession, SessionNotFound
+from services.sessions import Grant, SessionStart
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
+_SESSION_LIST = TypeAdapter(list[SessionPublic])
+_NO_CONTENT = {"status_code": status.HTTP_204_NO_CONTENT, "response_class": Response}
 
-def _auth_result(user: User, tokens: TokenService) -> AuthResult:
+
+def _auth_result(grant: Grant, tokens: TokenService, start: SessionStart) -> AuthResult:
     return AuthResult(
-        user=UserPublic.model_validate(user),
-        access_token=tokens.issue(user.id),
+        user=UserPublic.model_validate(grant.user),
+        access_token=tokens.issue(grant.user.id, grant.session_id),
         expires_in=int(tokens.lifetime.total_seconds()),
+        refresh_token=grant.refresh_token,
+        refresh_expires_in=int(start.refresh_lifetime.total_seconds()),
     )
 
 
@@ -37,10 +57,11 @@ def signup(
     tokens: TokensDep,
     throttle: ThrottleDep,
     client: ClientAddressDep,
+    start: SessionStartDep,
 ) -> Response:
     with db.session() as session:
-        user = accounts.signup(session, body, hasher, throttle, client)
-    return json_response(_auth_result(user, tokens), status.HTTP_201_CREATED)
+        grant = accounts.signup(session, body, hasher, throttle, client, start)
+    return json_response(_auth_result(grant, tokens, start), status.HTTP_201_CREATED)
 
 
 @router.post(
@@ -50,10 +71,121 @@ def signup(
     summary="Exchange a username or email and a password for a token",
     responses=error_responses(400, 401, 413, 429, 503),
 )
-def login(body: LoginRequest, db: DatabaseDep, hasher: HasherDep, tokens: TokensDep, throttle: ThrottleDep) -> Response:
+def login(
+    body: LoginRequest,
+    db: DatabaseDep,
+    hasher: HasherDep,
+    tokens: TokensDep,
+    throttle: ThrottleDep,
+    start: SessionStartDep,
+) -> Response:
     with db.session() as session:
-        user = accounts.authenticate(session, body, hasher, throttle)
-    return json_response(_auth_result(user, tokens))
+        grant = accounts.login(session, body, hasher, throttle, start)
+    return json_response(_auth_result(grant, tokens, start))
+
+
+@router.post(
+    "/refresh",
+    response_model=AuthResult,
+    operation_id="auth_refresh",
+    summary="Trade a refresh token for a new access token and a new refresh token",
+    description="No access token needed. The refresh token is spent; presenting it again revokes its session.",
+    responses=error_responses(400, 401, 413, 503),
+)
+def refresh(body: RefreshRequest, db: DatabaseDep, tokens: TokensDep, start: SessionStartDep) -> Response:
+    with db.session() as session:
+        grant = sessions.refresh(session, body.refresh_token, start.refresh_lifetime)
+    return json_response(_auth_result(grant, tokens, start))
+
+
+@router.post(
+    "/logout",
+    **_NO_CONTENT,  # type: ignore[arg-type]
+    operation_id="auth_logout",
+    summary="End the current session",
+    responses=error_responses(400, 401, 503),
+)
+def logout(current_user: CurrentUser, db: DatabaseDep) -> Response:
+    session_id = current_user.claims.session_id
+    if session_id is None:
+        raise NoSession
+    with db.session() as session:
+        sessions.end(session, current_user.claims, session_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/logout-all",
+    **_NO_CONTENT,  # type: ignore[arg-type]
+    operation_id="auth_logout_all",
+    summary="End every session of the account, and every token without one",
+    responses=error_responses(401, 503),
+)
+def logout_all(current_user: CurrentUser, db: DatabaseDep) -> Response:
+    with db.session() as session:
+        user = current_user.verify(session)
+        sessions.end_all(session, user.id)
+        session.commit()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get(
+    "/sessions",
+    response_model=list[SessionPublic],
+    operation_id="auth_sessions",
+    summary="The account's active sessions, newest first",
+    responses=error_responses(401, 503),
+)
+def list_sessions(current_user: CurrentUser, db: DatabaseDep) -> Response:
+    with db.read_session() as session:
+        rows = sessions.active_sessions(session, current_user.claims)
+    current = current_user.claims.session_id
+    answer = [SessionPublic(**row._mapping, current=row.id == current) for row in rows]
+    return Response(_SESSION_LIST.dump_json(answer), media_type="application/json")
+
+
+@router.delete(
+    "/sessions/{session_id}",
+    **_NO_CONTENT,  # type: ignore[arg-type]
+    operation_id="auth_sessions_revoke",
+    summary="End one of the account's sessions (the current one too)",
+    responses=error_responses(401, 404, 503),
+)
+def revoke_session(
+    session_id: Annotated[str, Path(description="The session's `id`; anything else is a 404")],
+    current_user: CurrentUser,
+    db: DatabaseDep,
+) -> Response:
+    try:
+        target = uuid.UUID(session_id)
+    except ValueError:
+        raise SessionNotFound from None
+    with db.session() as session:
+        sessions.end(session, current_user.claims, target)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/change-password",
+    response_model=AuthResult,
+    operation_id="auth_change_password",
+    summary="Change the password; every other session ends",
+    description="Answers with the tokens of a fresh session. A wrong current password is a 400 and counts as a "
+    "failed login.",
+    responses=error_responses(400, 401, 413, 429, 503),
+)
+def change_password(
+    body: ChangePasswordRequest,
+    current_user: CurrentUser,
+    db: DatabaseDep,
+    hasher: HasherDep,
+    tokens: TokensDep,
+    throttle: ThrottleDep,
+    start: SessionStartDep,
+) -> Response:
+    with db.session() as session:
+        grant = accounts.change_password(session, current_user.claims, body, hasher, throttle, start)
+    return json_response(_auth_result(grant, tokens, start))
 
 
 @router.get(
@@ -67,3 +199,36 @@ def me(current_user: CurrentUser, db: DatabaseDep) -> Response:
     with db.read_session() as session:
         user = current_user.verify(session)
     return json_response(UserPublic.model_validate(user))
+
+
+@router.patch(
+    "/me",
+    response_model=UserPublic,
+    operation_id="auth_me_update",
+    summary="Change the username, the email or both",
+    responses=error_responses(400, 401, 409, 413, 503),
+)
+def update_me(body: ProfileUpdate, current_user: CurrentUser, db: DatabaseDep) -> Response:
+    with db.session() as session:
+        user = accounts.update_profile(session, current_user.claims, body)
+    return json_response(UserPublic.model_validate(user))
+
+
+@router.delete(
+    "/me",
+    **_NO_CONTENT,  # type: ignore[arg-type]
+    operation_id="auth_me_delete",
+    summary="Delete the account, its tasks and its sessions",
+    description="A wrong password is a 400 and counts as a failed login.",
+    responses=error_responses(400, 401, 413, 429, 503),
+)
+def delete_me(
+    body: Annotated[AccountDeletion, Body()],
+    current_user: CurrentUser,
+    db: DatabaseDep,
+    hasher: HasherDep,
+    throttle: ThrottleDep,
+) -> Response:
+    with db.session() as session:
+        accounts.delete_account(session, current_user.claims, body, hasher, throttle)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

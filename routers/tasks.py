@@ -59,7 +59,7 @@ _CREATED: dict[int | str, dict[str, Any]] = {
 )
 def create_task(user_id: UserId, body: TaskCreate, current_user: CurrentUser, db: DatabaseDep) -> Response:
     with db.session() as session:
-        task = tasks.create_task(session, current_user.user_id, body)
+        task = tasks.create_task(session, current_user.claims, body)
     location = f"/api/{current_user.user_id}/tasks/{task.id}"
     return _task_response(task, status.HTTP_201_CREATED, {"Location": location})
 
@@ -75,7 +75,7 @@ def list_tasks(
     user_id: UserId, params: Annotated[TaskListParams, Query()], current_user: CurrentUser, db: DatabaseDep
 ) -> Response:
     with db.read_session() as session:
-        items, total = tasks.list_tasks(session, current_user.user_id, params)
+        items, total = tasks.list_tasks(session, current_user.claims, params)
     page = TaskPage(
         items=[TaskPublic.model_validate(task) for task in items],
         total=total,
@@ -94,7 +94,7 @@ def list_tasks(
 )
 def get_task(user_id: UserId, task_id: TaskId, current_user: CurrentUser, db: DatabaseDep) -> Response:
     with db.read_session() as session:
-        task = tasks.get_task(session, current_user.user_id, task_id)
+        task = tasks.get_task(session, current_user.claims, task_id)
     return _task_response(task)
 
 
@@ -109,7 +109,7 @@ def replace_task(
     user_id: UserId, task_id: TaskId, body: TaskReplace, current_user: CurrentUser, db: DatabaseDep
 ) -> Response:
     with db.session() as session:
-        task = tasks.replace_task(session, current_user.user_id, task_id, body)
+        task = tasks.replace_task(session, current_user.claims, task_id, body)
     return _task_response(task)
 
 
@@ -123,7 +123,7 @@ def replace_task(
 )
 def delete_task(user_id: UserId, task_id: TaskId, current_user: CurrentUser, db: DatabaseDep) -> Response:
     with db.session() as session:
-        tasks.delete_task(session, current_user.user_id, task_id)
+        tasks.delete_task(session, current_user.claims, task_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -146,5 +146,5 @@ def complete_task(
 ) -> Response:
     completed = True if body is None else body.completed
     with db.session() as session:
-        task = tasks.set_completion(session, current_user.user_id, task_id, completed)
+        task = tasks.set_completion(session, current_user.claims, task_id, completed)
     return _task_response(task)

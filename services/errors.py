@@ -20,7 +20,24 @@ class InvalidCredentials(DomainError):
 
 
 class AccountGone(DomainError):
-    message = "Invalid or expired token"  # its account was deleted: the token is no longer valid
+    # Its account was deleted or its session revoked: the token is no longer valid.
+    message = "Invalid or expired token"
+
+
+class InvalidRefreshToken(DomainError):
+    message = "Invalid or expired refresh token"
+
+
+class SessionNotFound(DomainError):
+    message = "Session not found"
+
+
+class WrongPassword(DomainError):
+    message = "Current password is incorrect"
+
+
+class NoSession(DomainError):
+    message = "This token has no session to end; use /api/auth/logout-all"
 
 
 class TaskNotFound(DomainError):

@@ -3,10 +3,9 @@
 Reads and writes go through SQLAlchemy Core on the session (rows, not ORM objects): a page of
 20 tasks costs a fraction of what building and tracking 20 ORM instances does.
 
-Every successful call also proves that the owner's account still exists, which spares the
-caller a separate lookup: a task row names its owner through a foreign key (deleting an
-account deletes its tasks), so finding one's own task, or inserting one, proves it; only an
-empty page has to ask."""
+Every call also proves that the caller's token is still live (its session not revoked, its
+account not deleted; see services/sessions.py): reads fold that check into the statement they
+run anyway, as one more column; writes ask first, in their own transaction."""
 
 from __future__ import annotations
 
@@ -16,22 +15,22 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import CursorResult, Row, Select, asc, bindparam, delete, desc, exists, func, insert, select, update
+from sqlalchemy import CursorResult, Row, Select, asc, bindparam, delete, desc, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from core.security import TokenClaims
 from models.common import utc_now
 from models.task import SortOrder, Task, TaskCreate, TaskListParams, TaskReplace, TaskSort
 from models.task_totals import TaskTotals
-from models.user import User
 from services.errors import AccountGone, NotTaskOwner, TaskNotFound
+from services.sessions import is_live, liveness, liveness_values
 from services.sql import upsert_insert
 
 TaskRow = Row[Any]  # a `tasks` row: attributes as in models.task.Task
 
 _tasks = Task.__table__  # type: ignore[attr-defined]
 _totals = TaskTotals.__table__  # type: ignore[attr-defined]
-_users = User.__table__  # type: ignore[attr-defined]
 
 _SORT_KEYS: dict[TaskSort, Any] = {
     TaskSort.CREATED_AT: _tasks.c.created_at,
@@ -43,8 +42,6 @@ _SORT_KEYS: dict[TaskSort, Any] = {
 
 # Statements built once and run with bound values: building a statement and its cache key
 # costs more than running it against an index.
-_SELECT = select(_tasks).where(_tasks.c.id == bindparam("task_id"))
-_SELECT_FOR_UPDATE = _SELECT.with_for_update()
 _INSERT = insert(_tasks).returning(*_tasks.c)
 _UPDATE = update(_tasks).where(_tasks.c.id == bindparam("task_id")).returning(*_tasks.c)
 _DELETE = (
@@ -54,7 +51,15 @@ _DELETE = (
 )
 
 
-def create_task(session: Session, owner_id: uuid.UUID, data: TaskCreate) -> TaskRow:
+@functools.cache
+def _select(with_session: bool, for_update: bool) -> Select[Any]:
+    statement = select(_tasks, liveness(with_session).label("live")).where(_tasks.c.id == bindparam("task_id"))
+    return statement.with_for_update(of=_tasks) if for_update else statement
+
+
+def create_task(session: Session, caller: TokenClaims, data: TaskCreate) -> TaskRow:
+    _require_live(session, caller)
+    owner_id = caller.subject
     now = utc_now()
     values = {
         "id": uuid.uuid4(),
@@ -70,38 +75,40 @@ def create_task(session: Session, owner_id: uuid.UUID, data: TaskCreate) -> Task
         task = _execute(session, _INSERT, values).one()
         _count(session, owner_id, total=1, completed=int(data.completed))
         session.commit()
-    except IntegrityError:  # the foreign key: the owner's account is gone
+    except IntegrityError:  # the foreign key: the account went after the check
         session.rollback()
         raise AccountGone from None
     return task
 
 
-def list_tasks(session: Session, owner_id: uuid.UUID, params: TaskListParams) -> tuple[Sequence[TaskRow], int]:
-    """One page and its total in one round trip: the total comes from the owner's counters
-    (never a count over every task); only an empty page needs a second query."""
-    page = _page_statement(params.sort, params.order, params.completed)
-    values = {"owner_id": owner_id, "limit": params.limit, "offset": params.offset}
+def list_tasks(session: Session, caller: TokenClaims, params: TaskListParams) -> tuple[Sequence[TaskRow], int]:
+    """One page, its total and the caller's liveness in one round trip: the total comes
+    from the owner's counters (never a count over every task); only an empty page needs a
+    second query."""
+    with_session = caller.session_id is not None
+    page = _page_statement(params.sort, params.order, params.completed, with_session)
+    values = {**liveness_values(caller), "limit": params.limit, "offset": params.offset}
     rows = _execute(session, page, values).all()
     if rows:
+        if not rows[0].live:
+            raise AccountGone
         return rows, rows[0].total
-    empty = select(
-        exists().where(_users.c.id == owner_id).label("owner_exists"), _total(params.completed).label("total")
-    )
+    empty = select(liveness(with_session).label("live"), _total(params.completed).label("total"))
     answer = _execute(session, empty, values).one()
-    if not answer.owner_exists:
+    if not answer.live:
         raise AccountGone
     return [], int(answer.total)
 
 
 @functools.cache
-def _page_statement(sort: TaskSort, order: SortOrder, completed: bool | None) -> Select[Any]:
+def _page_statement(sort: TaskSort, order: SortOrder, completed: bool | None, with_session: bool) -> Select[Any]:
     # One per shape of the query, like the statements above.
     direction = asc if order is SortOrder.ASC else desc
     filters = [_tasks.c.user_id == bindparam("owner_id")]
     if completed is not None:
         filters.append(_tasks.c.completed == completed)
     return (
-        select(_tasks, _total(completed).label("total"))
+        select(_tasks, _total(completed).label("total"), liveness(with_session).label("live"))
         .where(*filters)
         .order_by(direction(_SORT_KEYS[sort]), direction(_tasks.c.id))
         .limit(bindparam("limit"))
@@ -109,26 +116,27 @@ def _page_statement(sort: TaskSort, order: SortOrder, completed: bool | None) ->
     )
 
 
-def get_task(session: Session, owner_id: uuid.UUID, task_id: uuid.UUID) -> TaskRow:
-    return _owned(_execute(session, _SELECT, {"task_id": task_id}).first(), owner_id)
+def get_task(session: Session, caller: TokenClaims, task_id: uuid.UUID) -> TaskRow:
+    return _found(session, caller, task_id, for_update=False)
 
 
-def replace_task(session: Session, owner_id: uuid.UUID, task_id: uuid.UUID, data: TaskReplace) -> TaskRow:
+def replace_task(session: Session, caller: TokenClaims, task_id: uuid.UUID, data: TaskReplace) -> TaskRow:
     changes = {"title": data.title, "description": data.description, "completed": data.completed}
-    return _update(session, owner_id, task_id, changes)
+    return _update(session, caller, task_id, changes)
 
 
-def set_completion(session: Session, owner_id: uuid.UUID, task_id: uuid.UUID, completed: bool) -> TaskRow:
-    return _update(session, owner_id, task_id, {"completed": completed})
+def set_completion(session: Session, caller: TokenClaims, task_id: uuid.UUID, completed: bool) -> TaskRow:
+    return _update(session, caller, task_id, {"completed": completed})
 
 
-def delete_task(session: Session, owner_id: uuid.UUID, task_id: uuid.UUID) -> None:
-    deleted = _execute(session, _DELETE, {"task_id": task_id, "owner_id": owner_id}).first()
+def delete_task(session: Session, caller: TokenClaims, task_id: uuid.UUID) -> None:
+    _require_live(session, caller)
+    deleted = _execute(session, _DELETE, {"task_id": task_id, "owner_id": caller.subject}).first()
     if deleted is None:
         session.rollback()
-        get_task(session, owner_id, task_id)  # raises: 404 for no such task, 403 for another's
+        get_task(session, caller, task_id)  # raises: 404 for no such task, 403 for another's
     else:
-        _count(session, owner_id, total=-1, completed=-int(deleted.completed))
+        _count(session, caller.subject, total=-1, completed=-int(deleted.completed))
         session.commit()
 
 
@@ -138,19 +146,33 @@ def _execute(session: Session, statement: Any, values: dict[str, Any]) -> Cursor
     return session.connection().execute(statement, values)
 
 
-def _owned(task: TaskRow | None, owner_id: uuid.UUID) -> TaskRow:
+def _found(session: Session, caller: TokenClaims, task_id: uuid.UUID, *, for_update: bool) -> TaskRow:
+    """The caller's task `task_id` (locked with `for_update`), checking the caller's
+    liveness in the same statement; only a miss needs a second one, to tell 401 from 404."""
+    statement = _select(caller.session_id is not None, for_update)
+    task = _execute(session, statement, {**liveness_values(caller), "task_id": task_id}).first()
     if task is None:
+        _require_live(session, caller)
         raise TaskNotFound
-    if task.user_id != owner_id:
+    if not task.live:
+        raise AccountGone
+    if task.user_id != caller.subject:
         raise NotTaskOwner
     return task
 
 
-def _update(session: Session, owner_id: uuid.UUID, task_id: uuid.UUID, changes: dict[str, Any]) -> TaskRow:
+def _require_live(session: Session, caller: TokenClaims) -> None:
+    if not is_live(session, caller):
+        session.rollback()
+        raise AccountGone
+
+
+def _update(session: Session, caller: TokenClaims, task_id: uuid.UUID, changes: dict[str, Any]) -> TaskRow:
     """Write only what differs; a write that changes nothing leaves `updated_at` alone.
     FOR UPDATE (PostgreSQL) serializes concurrent writes to one task, so two concurrent
     completions cannot both stamp their own `completed_at` or both move the counters."""
-    task = _owned(_execute(session, _SELECT_FOR_UPDATE, {"task_id": task_id}).first(), owner_id)
+    task = _found(session, caller, task_id, for_update=True)
+    owner_id = caller.subject
     changed = {name: value for name, value in changes.items() if getattr(task, name) != value}
     if not changed:
         session.commit()  # releases the row lock

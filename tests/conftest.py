@@ -87,9 +87,11 @@ def engine(database: Database) -> Iterator[Engine]:
 def clean_database(engine: Engine, database: Database) -> None:
     with engine.begin() as connection:
         if database.is_postgres:
-            connection.execute(text("TRUNCATE tasks, task_totals, users, rate_limits CASCADE"))
+            connection.execute(
+                text("TRUNCATE refresh_tokens, sessions, tasks, task_totals, users, rate_limits CASCADE")
+            )
         else:
-            for table in ("tasks", "task_totals", "users", "rate_limits"):
+            for table in ("refresh_tokens", "sessions", "tasks", "task_totals", "users", "rate_limits"):
                 connection.execute(text(f"DELETE FROM {table}"))
 
 

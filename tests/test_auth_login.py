@@ -47,7 +47,7 @@ def test_login_by_email_in_any_case_answers_200(client: TestClient, alice: Accou
 def test_login_answers_an_auth_result(client: TestClient, alice: Account) -> None:
     body = login(client, "alice", alice.password).json()
 
-    assert set(body) == {"user", "access_token", "token_type", "expires_in"}
+    assert set(body) == {"user", "access_token", "token_type", "expires_in", "refresh_token", "refresh_expires_in"}
     assert body["token_type"] == "bearer"
     assert body["expires_in"] == SEVEN_DAYS
     assert body["user"] == {

@@ -51,7 +51,7 @@ def test_signup_answers_201_with_an_auth_result(client: TestClient) -> None:
 
     assert response.status_code == 201
     body = response.json()
-    assert set(body) == {"user", "access_token", "token_type", "expires_in"}
+    assert set(body) == {"user", "access_token", "token_type", "expires_in", "refresh_token", "refresh_expires_in"}
     assert body["token_type"] == "bearer"
     assert body["expires_in"] == SEVEN_DAYS
     assert isinstance(body["access_token"], str) and body["access_token"].count(".") == 2

@@ -17,10 +17,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
 from core.db import create_db_engine
-from models import rate_limit, task, task_totals, user  # noqa: F401  (register the tables on the metadata)
+from models import rate_limit, session, task, task_totals, user  # noqa: F401  (register the tables on the metadata)
 from tests.support import Database, alembic_config, create_database, downgrade, drop_database, migrate
 
-SCHEMA_TABLES = {"users", "tasks", "task_totals", "rate_limits", "alembic_version"}
+SCHEMA_TABLES = {"users", "sessions", "refresh_tokens", "tasks", "task_totals", "rate_limits", "alembic_version"}
 
 
 UNIQUE_LOWER_INDEXES = {"uq_users_username_lower": "username", "uq_users_email_lower": "email"}

@@ -34,8 +34,8 @@ def test_a_refused_token_is_not_remembered_as_valid() -> None:
 
 def test_the_same_token_decodes_to_the_same_claims_every_time() -> None:
     tokens = TokenService(TEST_SECRET, expire_minutes=60)
-    subject = uuid.uuid4()
-    token = tokens.issue(subject)
+    subject, session_id = uuid.uuid4(), uuid.uuid4()
+    token = tokens.issue(subject, session_id)
 
     assert tokens.decode(token) == tokens.decode(token)
-    assert tokens.decode(token).subject == subject
+    assert (tokens.decode(token).subject, tokens.decode(token).session_id) == (subject, session_id)

@@ -23,7 +23,7 @@ def test_signup_answers_201_with_user_and_bearer_token(api: httpx.Client) -> Non
     )
     assert response.status_code == 201, response.text
     body = response.json()
-    assert set(body) == {"user", "access_token", "token_type", "expires_in"}
+    assert set(body) == {"user", "access_token", "token_type", "expires_in", "refresh_token", "refresh_expires_in"}
     assert body["token_type"] == "bearer"
     assert body["access_token"]
     assert body["expires_in"] == 7 * 24 * 3600  # the default lifetime
