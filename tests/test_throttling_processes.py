@@ -1,4 +1,5 @@
-"""Two app processes on one PostgreSQL database share their throttling counts."""
+"""Two app processes on one PostgreSQL database share their throttling counts, and a
+revocation on one is a 401 on the other at once."""
 
 from __future__ import annotations
 
@@ -64,3 +65,16 @@ def test_signups_spread_over_two_processes_trip_the_per_address_limit(two_server
     statuses = [signup(server, f"u_{uuid.uuid4().hex[:12]}").status_code for server in servers]
 
     assert statuses == [201, 201, 201, 429]
+
+
+def test_a_logout_on_one_process_is_a_401_on_the_other_at_once(two_servers: tuple[str, str]) -> None:
+    first, second = two_servers
+    answer = signup(first, f"u_{uuid.uuid4().hex[:12]}").json()
+    headers = {"Authorization": f"Bearer {answer['access_token']}"}
+    tasks = f"/api/{answer['user']['id']}/tasks"
+    assert httpx.get(f"{second}{tasks}", headers=headers, timeout=30).status_code == 200  # known to the other
+
+    assert httpx.post(f"{first}/api/auth/logout", headers=headers, timeout=30).status_code == 204
+
+    assert httpx.get(f"{second}{tasks}", headers=headers, timeout=30).status_code == 401
+    assert httpx.get(f"{second}/api/auth/me", headers=headers, timeout=30).status_code == 401
