@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlmodel
-from sqlalchemy import Row, bindparam, exists, insert, or_, select, update
+from sqlalchemy import Row, bindparam, delete, exists, insert, or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
@@ -97,8 +97,15 @@ def live_user(session: Session, claims: TokenClaims) -> User:
 
 
 def start(session: Session, user: User, start: SessionStart) -> Grant:
-    """A new session for `user` in the caller's transaction (the caller commits)."""
+    """A new session for `user` in the caller's transaction (the caller commits). The
+    user's sessions that ended are cleared out on the way: a spent refresh token of one of
+    them is then unknown, which is a 401 all the same."""
     now = utc_now()
+    session.connection().execute(
+        delete(_sessions).where(
+            _sessions.c.user_id == user.id, or_(_sessions.c.expires_at <= now, _sessions.c.revoked_at.is_not(None))
+        )
+    )
     session_id = uuid.uuid4()
     expires_at = now + start.refresh_lifetime
     session.connection().execute(
@@ -143,6 +150,12 @@ def refresh(session: Session, presented: str, lifetime: timedelta) -> Grant:
         raise InvalidRefreshToken
     session.connection().execute(
         update(_refresh_tokens).where(_refresh_tokens.c.token_hash == found.token_hash).values(spent_at=now)
+    )
+    # Spent tokens are kept for theft detection only until they would have expired anyway.
+    session.connection().execute(
+        delete(_refresh_tokens).where(
+            _refresh_tokens.c.session_id == found.session_id, _refresh_tokens.c.expires_at <= now
+        )
     )
     expires_at = now + lifetime
     session.connection().execute(

@@ -404,3 +404,18 @@ def test_the_password_is_never_in_a_session_answer(client: TestClient, alice: Ac
     answer = client.get(SESSIONS, headers=issued.headers).text + refresh(client, issued.refresh_token).text
 
     assert DEFAULT_PASSWORD not in answer and "$2b$" not in answer
+
+
+# --- housekeeping ----------------------------------------------------------------------------
+
+
+def test_a_login_clears_out_the_users_ended_sessions(client: TestClient, alice: Account, engine: Engine) -> None:
+    ended = login(client, alice)
+    client.post("/api/auth/logout", headers=ended.headers)
+
+    login(client, alice)
+
+    with engine.connect() as connection:
+        ids = connection.execute(text("SELECT id FROM sessions WHERE user_id = :u"), {"u": alice.id}).scalars().all()
+    assert uuid.UUID(ended.session_id) not in {uuid.UUID(str(i)) for i in ids}
+    assert len(ids) == 2  # the signup's session and the new one
