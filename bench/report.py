@@ -22,8 +22,8 @@ PACKAGES = ("fastapi", "starlette", "uvicorn", "uvloop", "httptools", "pydantic"
 class Row:
     scenario: str
     result: WrkResult
-    # The baseline measured right before this scenario, which its ratio is to (none for
-    # the baseline's own rows at the start and end of the run).
+    # The baseline measured around this scenario (just before and just after, together),
+    # which its ratio is to; none for the baseline's own rows at the start and end of the run.
     baseline: WrkResult | None = None
 
     @property
@@ -86,7 +86,7 @@ def _table(header: Sequence[str], align: Sequence[str], rows: Iterable[Sequence[
 
 def scenario_table(rows: Sequence[Row]) -> str:
     return _table(
-        ("scenario", "req/s", "p50", "p99", "non-2xx", "baseline just before", "ratio to it"),
+        ("scenario", "req/s", "p50", "p99", "non-2xx", "baseline around it", "ratio to it"),
         ("---", "---:", "---:", "---:", "---:", "---:", "---:"),
         (
             (

@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import FrameType
 
@@ -52,8 +52,9 @@ from bench.wrk import WrkResult, WrkRun
 
 WARMUP_SECONDS = 3
 MEASURE_SECONDS = 10
-# Before every scenario, the baseline again, which that scenario's ratio is to: the machine's
-# speed drifts by 30% within one run, so a ratio to a baseline minutes away would carry it.
+# Between every two scenarios, the baseline again; a scenario's ratio is to the baseline runs
+# just before and just after it: the machine's speed drifts by 30% within one run, so a
+# ratio to a baseline minutes away would carry that drift.
 ADJACENT_BASELINE_SECONDS = 5
 THREADS = 2
 CONNECTIONS = 32
@@ -304,17 +305,28 @@ def run_scenarios(fixture: Fixture, clock: Clock) -> Measured:
     baselines: dict[str, WrkResult] = {}
     every = scenarios(fixture)
     baseline_run = every[0].run
+    before: WrkResult | None = None
     for scenario in every:
         fixture.app.check_alive()
-        adjacent = None
-        if not scenario.key.startswith("baseline"):
-            adjacent = baselines[scenario.key] = wrk.run(baseline_run, ADJACENT_BASELINE_SECONDS)
+        if scenario.key.startswith("baseline"):
+            results[scenario.key], _ = measure(scenario, fixture, clock)
+            rows.append(Row(scenario.title, results[scenario.key]))
+            continue
+        before = before or wrk.run(baseline_run, ADJACENT_BASELINE_SECONDS)
         results[scenario.key], behind = measure(scenario, fixture, clock)
+        after = wrk.run(baseline_run, ADJACENT_BASELINE_SECONDS)
+        adjacent = baselines[scenario.key] = _mean_of(before, after)
         rows.append(Row(scenario.title, results[scenario.key], adjacent))
         if behind:
             results[scenario.background_key] = behind
             rows.append(Row(scenario.background_title, behind, adjacent))
+        before = after  # the next scenario's "before"
     return Measured(rows, results, baselines)
+
+
+def _mean_of(first: WrkResult, second: WrkResult) -> WrkResult:
+    """The two baseline runs around a scenario as one: their requests over their time."""
+    return replace(first, requests=first.requests + second.requests, duration_us=first.duration_us + second.duration_us)
 
 
 # --- targets and report -----------------------------------------------------------------
@@ -409,9 +421,10 @@ def render(info: RunInfo, measured: Measured, total_seconds: float) -> str:
             f"**Load:** wrk, {THREADS} threads, {CONNECTIONS} connections (login: {LOGIN_CONNECTIONS}), "
             f"{WARMUP_SECONDS} s warm-up then {MEASURE_SECONDS} s measured per scenario, on the same cores as the "
             f"servers (1-minute load average {info.load_before:.2f} before the run, {info.load_after:.2f} at its "
-            f"end). Each scenario's ratio is to the baseline measured for {ADJACENT_BASELINE_SECONDS} s right "
-            f"before it ({min(adjacent):,.0f} to {max(adjacent):,.0f} req/s in this run; {start:,.0f} at its "
-            f"start and {end:,.0f} at its end, {drift:+.1f}%).",
+            f"end). Each scenario's ratio is to the baseline measured for {ADJACENT_BASELINE_SECONDS} s just "
+            f"before it and {ADJACENT_BASELINE_SECONDS} s just after it, taken together ({min(adjacent):,.0f} to "
+            f"{max(adjacent):,.0f} req/s in this run; {start:,.0f} at its start and {end:,.0f} at its end, "
+            f"{drift:+.1f}%).",
             "",
             report.scenario_table(measured.rows),
             "",
