@@ -18,6 +18,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.config import JsonDict
 from sqlalchemy import Index, text
 from sqlmodel import Field as Column
 from sqlmodel import SQLModel
@@ -167,8 +168,25 @@ class ChangePasswordRequest(BaseModel):
         return value
 
 
+def _not_nullable(schema: JsonDict) -> None:
+    """What the validator below enforces, in the document: at least one of the properties,
+    and none of them null (one may be left out, but not be null)."""
+    properties = schema["properties"]
+    assert isinstance(properties, dict)
+    for name, prop in list(properties.items()):
+        assert isinstance(prop, dict)
+        choices = prop.get("anyOf")
+        if isinstance(choices, list):
+            kept = [choice for choice in choices if choice != {"type": "null"}]
+            rest: JsonDict = {key: value for key, value in prop.items() if key not in ("anyOf", "default")}
+            only = kept[0] if len(kept) == 1 and isinstance(kept[0], dict) else {"anyOf": kept}
+            properties[name] = {**rest, **only}
+    schema["anyOf"] = [{"required": ["username"]}, {"required": ["email"]}]  # at least one of them
+    schema["examples"] = [{"email": "ada@example.org"}]
+
+
 class ProfileUpdate(BaseModel):
-    model_config = ConfigDict(extra="ignore", json_schema_extra={"examples": [{"email": "ada@example.org"}]})
+    model_config = ConfigDict(extra="ignore", json_schema_extra=_not_nullable)
 
     username: Username | None = Field(default=None, description="As at signup")
     email: Email | None = Field(default=None, description="As at signup")

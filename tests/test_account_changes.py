@@ -646,3 +646,10 @@ def test_delete_me_with_a_revoked_token_is_401_and_deletes_nothing(client: TestC
     assert_unauthorized(delete_me(client, alice.headers, {"password": NEW_PASSWORD}))
 
     assert client.get(ME, headers=bearer(fresh)).status_code == 200
+
+
+def test_the_document_offers_neither_null_nor_an_empty_profile_change(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()["components"]["schemas"]["ProfileUpdate"]
+
+    assert schema["anyOf"] == [{"required": ["username"]}, {"required": ["email"]}]
+    assert all("null" not in str(prop) for prop in schema["properties"].values())
