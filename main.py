@@ -62,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
 
     app.include_router(auth.router)
+    app.include_router(auth.account_router)
     app.include_router(tasks.router)
     app.include_router(health.router)
     install_error_handlers(app)

@@ -10,6 +10,7 @@ from pydantic import TypeAdapter
 
 from core.db import DatabaseDep
 from core.deps import ClientAddressDep, CurrentUser, HasherDep, SessionStartDep, ThrottleDep, TokensDep
+from core.routing import AuthenticatedRoute
 from core.security import TokenService
 from models.session import RefreshRequest, SessionPublic
 from models.user import (
@@ -27,6 +28,8 @@ from services.errors import NoSession, SessionNotFound
 from services.sessions import Grant, SessionStart
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
+# The routes that need a token: checked before the body is read (see core/routing.py).
+account_router = APIRouter(prefix="/api/auth", tags=["auth"], route_class=AuthenticatedRoute)
 
 _SESSION_LIST = TypeAdapter(list[SessionPublic])
 _NO_CONTENT = {"status_code": status.HTTP_204_NO_CONTENT, "response_class": Response}
@@ -98,7 +101,7 @@ def refresh(body: RefreshRequest, db: DatabaseDep, tokens: TokensDep, start: Ses
     return json_response(_auth_result(grant, tokens, start))
 
 
-@router.post(
+@account_router.post(
     "/logout",
     **_NO_CONTENT,  # type: ignore[arg-type]
     operation_id="auth_logout",
@@ -114,7 +117,7 @@ def logout(current_user: CurrentUser, db: DatabaseDep) -> Response:
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post(
+@account_router.post(
     "/logout-all",
     **_NO_CONTENT,  # type: ignore[arg-type]
     operation_id="auth_logout_all",
@@ -129,7 +132,7 @@ def logout_all(current_user: CurrentUser, db: DatabaseDep) -> Response:
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get(
+@account_router.get(
     "/sessions",
     response_model=list[SessionPublic],
     operation_id="auth_sessions",
@@ -144,7 +147,7 @@ def list_sessions(current_user: CurrentUser, db: DatabaseDep) -> Response:
     return Response(_SESSION_LIST.dump_json(answer), media_type="application/json")
 
 
-@router.delete(
+@account_router.delete(
     "/sessions/{session_id}",
     **_NO_CONTENT,  # type: ignore[arg-type]
     operation_id="auth_sessions_revoke",
@@ -165,7 +168,7 @@ def revoke_session(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post(
+@account_router.post(
     "/change-password",
     response_model=AuthResult,
     operation_id="auth_change_password",
@@ -188,7 +191,7 @@ def change_password(
     return json_response(_auth_result(grant, tokens, start))
 
 
-@router.get(
+@account_router.get(
     "/me",
     response_model=UserPublic,
     operation_id="auth_me",
@@ -201,7 +204,7 @@ def me(current_user: CurrentUser, db: DatabaseDep) -> Response:
     return json_response(UserPublic.model_validate(user))
 
 
-@router.patch(
+@account_router.patch(
     "/me",
     response_model=UserPublic,
     operation_id="auth_me_update",
@@ -214,7 +217,7 @@ def update_me(body: ProfileUpdate, current_user: CurrentUser, db: DatabaseDep) -
     return json_response(UserPublic.model_validate(user))
 
 
-@router.delete(
+@account_router.delete(
     "/me",
     **_NO_CONTENT,  # type: ignore[arg-type]
     operation_id="auth_me_delete",

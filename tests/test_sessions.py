@@ -419,3 +419,42 @@ def test_a_login_clears_out_the_users_ended_sessions(client: TestClient, alice: 
         ids = connection.execute(text("SELECT id FROM sessions WHERE user_id = :u"), {"u": alice.id}).scalars().all()
     assert uuid.UUID(ended.session_id) not in {uuid.UUID(str(i)) for i in ids}
     assert len(ids) == 2  # the signup's session and the new one
+
+
+# --- the order of checks on the account routes -----------------------------------------------
+
+TOKEN_ROUTES_WITH_BODIES = [
+    ("POST", "/api/auth/change-password"),
+    ("PATCH", "/api/auth/me"),
+    ("DELETE", "/api/auth/me"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), TOKEN_ROUTES_WITH_BODIES)
+def test_a_revoked_token_with_malformed_json_is_401_not_400(
+    client: TestClient, alice: Account, method: str, path: str
+) -> None:
+    issued = login(client, alice)
+    client.post("/api/auth/logout", headers=issued.headers)
+
+    response = client.request(
+        method, path, content="{not json", headers={**issued.headers, "Content-Type": "application/json"}
+    )
+
+    assert response.status_code == 401
+
+
+@pytest.mark.parametrize(("method", "path"), TOKEN_ROUTES_WITH_BODIES)
+def test_no_token_with_malformed_json_is_401_not_400(client: TestClient, method: str, path: str) -> None:
+    response = client.request(method, path, content="{not json", headers={"Content-Type": "application/json"})
+
+    assert response.status_code == 401
+
+
+@pytest.mark.parametrize(("method", "path"), TOKEN_ROUTES_WITH_BODIES)
+def test_a_live_token_with_malformed_json_is_400(client: TestClient, alice: Account, method: str, path: str) -> None:
+    response = client.request(
+        method, path, content="{not json", headers={**alice.headers, "Content-Type": "application/json"}
+    )
+
+    assert response.status_code == 400
