@@ -63,6 +63,13 @@ def _normalize_email(value: str) -> str:
     return value.lower()
 
 
+def confirmation_of(field: str, value: str, info: ValidationInfo) -> str:
+    """`value` when it repeats `field` (a field that failed its own rules is not compared)."""
+    if field in info.data and value != info.data[field]:
+        raise ValueError("passwords do not match")
+    return value
+
+
 Username = Annotated[StrictStr, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{3,32}$")]
 # email-validator accepts internationalized addresses (`ü@example.com`): `idn-email`, not `email`.
 Email = Annotated[
@@ -105,9 +112,7 @@ class SignupRequest(BaseModel):
     @field_validator("confirm_password")
     @classmethod
     def _matches_password(cls, value: str, info: ValidationInfo) -> str:
-        if "password" in info.data and value != info.data["password"]:
-            raise ValueError("passwords do not match")
-        return value
+        return confirmation_of("password", value, info)
 
 
 class LoginRequest(BaseModel):
@@ -163,9 +168,7 @@ class ChangePasswordRequest(BaseModel):
     @field_validator("confirm_password")
     @classmethod
     def _matches_password(cls, value: str, info: ValidationInfo) -> str:
-        if "new_password" in info.data and value != info.data["new_password"]:
-            raise ValueError("passwords do not match")
-        return value
+        return confirmation_of("new_password", value, info)
 
 
 def _not_nullable(schema: JsonDict) -> None:
