@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, GetJsonSchemaHandler, PlainSerializer, StrictStr, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BeforeValidator,
+    GetJsonSchemaHandler,
+    PlainSerializer,
+    StrictStr,
+    WithJsonSchema,
+)
+from pydantic.config import JsonDict
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 from sqlalchemy import DateTime
@@ -43,11 +53,59 @@ def format_timestamp(value: datetime) -> str:
     return value.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
+_TIMESTAMP_SCHEMA = {"type": "string", "format": "date-time", "examples": ["2026-01-18T10:00:00.000000Z"]}
 Timestamp = Annotated[
     datetime,
     PlainSerializer(format_timestamp, return_type=str, when_used="json"),
-    WithJsonSchema({"type": "string", "format": "date-time", "examples": ["2026-01-18T10:00:00.000000Z"]}),
+    WithJsonSchema(_TIMESTAMP_SCHEMA),
 ]
+
+
+def _text_only(value: object) -> object:
+    # Pydantic would take a number as seconds since 1970; the document promises a string.
+    if isinstance(value, int | float):
+        raise ValueError("must be an RFC 3339 date-time string with an offset")
+    return value
+
+
+def _in_utc(value: datetime) -> datetime:
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+01:00 is before year 1 in UTC
+        raise ValueError("is out of range") from None
+
+
+# A timestamp a client sends: with an offset (a naive one is ambiguous), kept in UTC.
+InputTimestamp = Annotated[
+    AwareDatetime,
+    BeforeValidator(_text_only),
+    AfterValidator(_in_utc),
+    PlainSerializer(format_timestamp, return_type=str, when_used="json"),
+    WithJsonSchema(_TIMESTAMP_SCHEMA),
+]
+
+
+def partial_update_schema(nullable: frozenset[str], example: JsonDict) -> Callable[[JsonDict], None]:
+    """For a model of optional fields of which at least one must be given and only those in
+    `nullable` may be null (a validator enforces it): the JSON Schema that says the same."""
+
+    def adjust(schema: JsonDict) -> None:
+        properties = schema["properties"]
+        assert isinstance(properties, dict)
+        for name, prop in list(properties.items()):
+            assert isinstance(prop, dict)
+            prop.pop("default", None)
+            choices = prop.get("anyOf")
+            if name in nullable or not isinstance(choices, list):
+                continue
+            kept = [choice for choice in choices if choice != {"type": "null"}]
+            rest: JsonDict = {key: value for key, value in prop.items() if key != "anyOf"}
+            only = kept[0] if len(kept) == 1 and isinstance(kept[0], dict) else {"anyOf": kept}
+            properties[name] = {**rest, **only}
+        schema["anyOf"] = [{"required": [name]} for name in properties]  # at least one of them
+        schema["examples"] = [example]
+
+    return adjust
 
 
 def _storable(value: str) -> str:

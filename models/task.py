@@ -5,15 +5,34 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictStr,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 from pydantic.config import JsonDict
-from sqlalchemy import Index, Text, text
+from sqlalchemy import JSON, Index, SmallInteger, Text, text
 from sqlmodel import Field as Column
 from sqlmodel import SQLModel
 
-from models.common import NulFree, SchemaKeys, Storable, Timestamp, UTCDateTime, utc_now
+from models.common import (
+    InputTimestamp,
+    NulFree,
+    SchemaKeys,
+    Storable,
+    Timestamp,
+    UTCDateTime,
+    partial_update_schema,
+    utc_now,
+)
 
 TITLE_MAX_CHARS = 255
 DESCRIPTION_MAX_CHARS = 10_000
@@ -40,6 +59,16 @@ class Task(SQLModel, table=True):
     completed_at: datetime | None = Column(default=None, sa_type=UTCDateTime)
     created_at: datetime = Column(default_factory=utc_now, sa_type=UTCDateTime, nullable=False)
     updated_at: datetime = Column(default_factory=utc_now, sa_type=UTCDateTime, nullable=False)
+    due_at: datetime | None = Column(default=None, sa_type=UTCDateTime)
+    # 0 to 3 for none, low, medium, high: sorts by importance, stays small in every index.
+    priority: int = Column(default=0, sa_type=SmallInteger, nullable=False, sa_column_kwargs={"server_default": "0"})
+    # As returned: distinct without regard to case, sorted. A list on the row, so that a page
+    # of tasks comes back with its tags in the one query it runs.
+    tags: list[str] = Column(
+        default_factory=list, sa_type=JSON, nullable=False, sa_column_kwargs={"server_default": "[]"}
+    )
+    # 1 at creation, plus one on every write that changes something.
+    version: int = Column(default=1, nullable=False, sa_column_kwargs={"server_default": "1"})
 
 
 # The title rule in JSON Schema terms, so that the document promises exactly what is
@@ -47,10 +76,17 @@ class Task(SQLModel, table=True):
 # 255 characters that neither start nor end with it, and no NUL anywhere. A plain
 # `maxLength: 255` would be untrue: 300 characters are fine when 45 of them are trimmed.
 _WHITE_SPACE = r"\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-TITLE_PATTERN = (
-    rf"^[{_WHITE_SPACE}]*[^{_WHITE_SPACE}\u0000]"
-    rf"(?:[^\u0000]{{0,{TITLE_MAX_CHARS - 2}}}[^{_WHITE_SPACE}\u0000])?[{_WHITE_SPACE}]*$"
-)
+
+
+def trimmed_text_pattern(max_chars: int) -> str:
+    """1 to `max_chars` characters after trimming surrounding white space, no NUL."""
+    return (
+        rf"^[{_WHITE_SPACE}]*[^{_WHITE_SPACE}\u0000]"
+        rf"(?:[^\u0000]{{0,{max_chars - 2}}}[^{_WHITE_SPACE}\u0000])?[{_WHITE_SPACE}]*$"
+    )
+
+
+TITLE_PATTERN = trimmed_text_pattern(TITLE_MAX_CHARS)
 
 Title = Annotated[
     StrictStr,
@@ -74,22 +110,114 @@ _DESCRIPTION_DOC = "Null, or at most 10,000 characters with no NUL character"
 _TASK_EXAMPLE: JsonDict = {"title": "Buy milk", "description": "Two litres, semi-skimmed", "completed": False}
 
 
+class Priority(StrEnum):
+    """In increasing importance; stored as its position in this order."""
+
+    NONE = "none"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+    @property
+    def rank(self) -> int:
+        return list(Priority).index(self)
+
+    @classmethod
+    def of_rank(cls, rank: int) -> Priority:
+        return list(cls)[rank]
+
+
+TAG_MAX_CHARS = 32
+TAGS_MAX = 20
+
+
+def _tag_order(tag: str) -> tuple[str, str]:
+    return (tag.lower(), tag)  # without regard to case, ties by code point
+
+
+def normalize_tags(tags: list[str]) -> list[str]:
+    """Distinct without regard to case (the first spelling is kept), sorted; at most 20."""
+    kept: dict[str, str] = {}
+    for tag in tags:
+        kept.setdefault(tag.lower(), tag)
+    if len(kept) > TAGS_MAX:
+        raise ValueError(f"at most {TAGS_MAX} distinct tags")
+    return sorted(kept.values(), key=_tag_order)
+
+
+Tag = Annotated[
+    StrictStr,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=TAG_MAX_CHARS),
+    Storable,
+    SchemaKeys({"pattern": trimmed_text_pattern(TAG_MAX_CHARS)}, drop=("minLength", "maxLength")),
+]
+Tags = Annotated[
+    list[Tag],
+    AfterValidator(normalize_tags),
+    Field(
+        description=f"Up to {TAGS_MAX} distinct tags (without regard to case; the first spelling is kept), "
+        f"each 1 to {TAG_MAX_CHARS} characters after trimming; returned sorted",
+        examples=[["home", "errands"]],
+    ),
+]
+DueAt = Annotated[
+    InputTimestamp | None,
+    Field(description="When the task is due (RFC 3339 with an offset), or null", examples=["2026-12-01T09:00:00Z"]),
+]
+# What a PATCH may set to null; the other fields may be left out but not be null.
+NULLABLE_IN_PATCH = frozenset({"description", "due_at"})
+_patch_schema = partial_update_schema(NULLABLE_IN_PATCH, {"priority": "high", "due_at": "2026-12-01T09:00:00Z"})
+
+
 class TaskCreate(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [_TASK_EXAMPLE]})
 
     title: Title
     description: Description | None = Field(None, description=_DESCRIPTION_DOC + "; null when omitted")
     completed: StrictBool = False
+    due_at: DueAt = None
+    priority: Priority = Priority.NONE
+    tags: Tags = []
 
 
 class TaskReplace(BaseModel):
-    """Full replacement: all three fields are required (`description` may be null)."""
+    """Full replacement: the three fields of version 1 are required (`description` may be
+    null); the fields of version 2 may be left out, and then go back to their defaults."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [_TASK_EXAMPLE]})
 
     title: Title
     description: Description | None = Field(description=_DESCRIPTION_DOC)
     completed: StrictBool
+    due_at: DueAt = None
+    priority: Priority = Priority.NONE
+    tags: Tags = []
+
+
+class TaskPatch(BaseModel):
+    """Any subset of the fields; what is left out stays as it is, and `null` clears
+    `description` or `due_at` (the others cannot be null)."""
+
+    model_config = ConfigDict(json_schema_extra=_patch_schema)
+
+    title: Title = None  # type: ignore[assignment]
+    description: Description | None = Field(None, description=_DESCRIPTION_DOC)
+    completed: StrictBool = None  # type: ignore[assignment]
+    due_at: DueAt = None
+    priority: Priority = None  # type: ignore[assignment]
+    tags: Tags = None  # type: ignore[assignment]
+
+    @model_validator(mode="after")
+    def _something_to_change(self) -> TaskPatch:
+        if not self.model_fields_set:
+            raise ValueError("give at least one field to change")
+        for name in self.model_fields_set - NULLABLE_IN_PATCH:
+            if getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        return self
+
+    def changes(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.model_fields_set}
 
 
 class TaskCompletion(BaseModel):
@@ -111,6 +239,15 @@ class TaskPublic(BaseModel):
     completed_at: Timestamp | None
     created_at: Timestamp
     updated_at: Timestamp
+    due_at: Timestamp | None
+    priority: Priority
+    tags: list[str]
+    version: int
+
+    @field_validator("priority", mode="before")
+    @classmethod
+    def _priority_of_rank(cls, value: object) -> object:
+        return Priority.of_rank(value) if isinstance(value, int) else value
 
 
 class TaskSort(StrEnum):

@@ -18,12 +18,20 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic.config import JsonDict
 from sqlalchemy import Index, text
 from sqlmodel import Field as Column
 from sqlmodel import SQLModel
 
-from models.common import CleanStr, NulFree, SchemaKeys, Storable, Timestamp, UTCDateTime, utc_now
+from models.common import (
+    CleanStr,
+    NulFree,
+    SchemaKeys,
+    Storable,
+    Timestamp,
+    UTCDateTime,
+    partial_update_schema,
+    utc_now,
+)
 
 PASSWORD_MIN_CHARS = 8
 PASSWORD_MAX_BYTES = 72  # bcrypt's limit; longer is refused, never silently truncated
@@ -171,25 +179,10 @@ class ChangePasswordRequest(BaseModel):
         return confirmation_of("new_password", value, info)
 
 
-def _not_nullable(schema: JsonDict) -> None:
-    """What the validator below enforces, in the document: at least one of the properties,
-    and none of them null (one may be left out, but not be null)."""
-    properties = schema["properties"]
-    assert isinstance(properties, dict)
-    for name, prop in list(properties.items()):
-        assert isinstance(prop, dict)
-        choices = prop.get("anyOf")
-        if isinstance(choices, list):
-            kept = [choice for choice in choices if choice != {"type": "null"}]
-            rest: JsonDict = {key: value for key, value in prop.items() if key not in ("anyOf", "default")}
-            only = kept[0] if len(kept) == 1 and isinstance(kept[0], dict) else {"anyOf": kept}
-            properties[name] = {**rest, **only}
-    schema["anyOf"] = [{"required": ["username"]}, {"required": ["email"]}]  # at least one of them
-    schema["examples"] = [{"email": "ada@example.org"}]
-
-
 class ProfileUpdate(BaseModel):
-    model_config = ConfigDict(extra="ignore", json_schema_extra=_not_nullable)
+    model_config = ConfigDict(
+        extra="ignore", json_schema_extra=partial_update_schema(frozenset(), {"email": "ada@example.org"})
+    )
 
     username: Username | None = Field(default=None, description="As at signup")
     email: Email | None = Field(default=None, description="As at signup")

@@ -10,7 +10,15 @@ from fastapi import APIRouter, Body, Path, Query, Response, status
 from core.db import DatabaseDep
 from core.deps import CurrentUser
 from core.routing import OwnerScopedRoute
-from models.task import TaskCompletion, TaskCreate, TaskListParams, TaskPage, TaskPublic, TaskReplace
+from models.task import (
+    TaskCompletion,
+    TaskCreate,
+    TaskListParams,
+    TaskPage,
+    TaskPatch,
+    TaskPublic,
+    TaskReplace,
+)
 from routers.responses import error_responses, json_response
 from services import tasks
 from services.tasks import TaskRow
@@ -110,6 +118,22 @@ def replace_task(
 ) -> Response:
     with db.session() as session:
         task = tasks.replace_task(session, current_user.claims, task_id, body)
+    return _task_response(task)
+
+
+@router.patch(
+    "/{task_id}",
+    response_model=TaskPublic,
+    operation_id="tasks_update",
+    summary="Change some fields of a task",
+    description="Fields left out stay as they are; `null` clears `description` or `due_at`. An empty object is a 400.",
+    responses=error_responses(400, 401, 403, 404, 413, 503),
+)
+def update_task(
+    user_id: UserId, task_id: TaskId, body: TaskPatch, current_user: CurrentUser, db: DatabaseDep
+) -> Response:
+    with db.session() as session:
+        task = tasks.patch_task(session, current_user.claims, task_id, body)
     return _task_response(task)
 
 

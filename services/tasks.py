@@ -21,7 +21,7 @@ from sqlmodel import Session
 
 from core.security import TokenClaims
 from models.common import utc_now
-from models.task import SortOrder, Task, TaskCreate, TaskListParams, TaskReplace, TaskSort
+from models.task import Priority, SortOrder, Task, TaskCreate, TaskListParams, TaskPatch, TaskReplace, TaskSort
 from models.task_totals import TaskTotals
 from services.errors import AccountGone, NotTaskOwner, TaskNotFound
 from services.sessions import is_live, liveness, liveness_values
@@ -70,6 +70,10 @@ def create_task(session: Session, caller: TokenClaims, data: TaskCreate) -> Task
         "completed_at": now if data.completed else None,
         "created_at": now,
         "updated_at": now,
+        "due_at": data.due_at,
+        "priority": data.priority.rank,
+        "tags": data.tags,
+        "version": 1,
     }
     try:
         task = _execute(session, _INSERT, values).one()
@@ -121,8 +125,18 @@ def get_task(session: Session, caller: TokenClaims, task_id: uuid.UUID) -> TaskR
 
 
 def replace_task(session: Session, caller: TokenClaims, task_id: uuid.UUID, data: TaskReplace) -> TaskRow:
-    changes = {"title": data.title, "description": data.description, "completed": data.completed}
-    return _update(session, caller, task_id, changes)
+    return _update(session, caller, task_id, _stored(data.model_dump()))
+
+
+def patch_task(session: Session, caller: TokenClaims, task_id: uuid.UUID, data: TaskPatch) -> TaskRow:
+    return _update(session, caller, task_id, _stored(data.changes()))
+
+
+def _stored(fields: dict[str, Any]) -> dict[str, Any]:
+    """Field values as the columns hold them."""
+    if "priority" in fields:
+        fields["priority"] = Priority(fields["priority"]).rank
+    return fields
 
 
 def set_completion(session: Session, caller: TokenClaims, task_id: uuid.UUID, completed: bool) -> TaskRow:
@@ -168,7 +182,8 @@ def _require_live(session: Session, caller: TokenClaims) -> None:
 
 
 def _update(session: Session, caller: TokenClaims, task_id: uuid.UUID, changes: dict[str, Any]) -> TaskRow:
-    """Write only what differs; a write that changes nothing leaves `updated_at` alone.
+    """Write only what differs; a write that changes nothing leaves `updated_at` and
+    `version` alone.
     FOR UPDATE (PostgreSQL) serializes concurrent writes to one task, so two concurrent
     completions cannot both stamp their own `completed_at` or both move the counters."""
     task = _found(session, caller, task_id, for_update=True)
@@ -182,6 +197,7 @@ def _update(session: Session, caller: TokenClaims, task_id: uuid.UUID, changes: 
         changed["completed_at"] = now if changed["completed"] else None
         _count(session, owner_id, completed=1 if changed["completed"] else -1)
     changed["updated_at"] = _after(task.updated_at, now)
+    changed["version"] = task.version + 1
     task = _execute(session, _UPDATE, {"task_id": task_id, **changed}).one()
     session.commit()
     return task

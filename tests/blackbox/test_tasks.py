@@ -11,7 +11,20 @@ import httpx
 
 from tests.support import Account
 
-TASK_KEYS = {"id", "user_id", "title", "description", "completed", "completed_at", "created_at", "updated_at"}
+TASK_KEYS = {
+    "id",
+    "user_id",
+    "title",
+    "description",
+    "completed",
+    "completed_at",
+    "created_at",
+    "updated_at",
+    "due_at",
+    "priority",
+    "tags",
+    "version",
+}
 MakeTask = Callable[..., dict[str, Any]]
 
 
