@@ -20,3 +20,38 @@ def confirm_the_password(_context: Any, case: Any) -> Any:
     if meta is not None and meta.generation.mode.is_positive and isinstance(body, dict) and "password" in body:
         case.body = {**body, "confirm_password": body["password"]}
     return case
+
+
+def _at_most_20_distinct(tags: list[Any]) -> list[Any]:
+    kept: dict[str, Any] = {}
+    for tag in tags:
+        key = tag.strip().lower() if isinstance(tag, str) else repr(tag)
+        if key in kept or len(kept) < 20:
+            kept.setdefault(key, tag)
+    return [tag for tag in tags if (tag.strip().lower() if isinstance(tag, str) else repr(tag)) in kept]
+
+
+# JSON Schema cannot say "at most 20 tags, counted without regard to case after trimming" either
+# (21 with a duplicate are fine): a positive task body keeps its first 20 distinct tags.
+@schemathesis.hook("map_case").apply_to(operation_id="tasks_create")  # type: ignore[attr-defined, untyped-decorator]
+def at_most_20_tags_on_create(_context: Any, case: Any) -> Any:
+    return _cap_tags(case)
+
+
+@schemathesis.hook("map_case").apply_to(operation_id="tasks_replace")  # type: ignore[attr-defined, untyped-decorator]
+def at_most_20_tags_on_replace(_context: Any, case: Any) -> Any:
+    return _cap_tags(case)
+
+
+@schemathesis.hook("map_case").apply_to(operation_id="tasks_update")  # type: ignore[attr-defined, untyped-decorator]
+def at_most_20_tags_on_update(_context: Any, case: Any) -> Any:
+    return _cap_tags(case)
+
+
+def _cap_tags(case: Any) -> Any:
+    meta = case.meta
+    body = case.body
+    positive = meta is not None and meta.generation.mode.is_positive
+    if positive and isinstance(body, dict) and isinstance(body.get("tags"), list):
+        case.body = {**body, "tags": _at_most_20_distinct(body["tags"])}
+    return case
