@@ -188,6 +188,23 @@ class ResponseWatch:
         self.responses.append(response)
 
 
+# Every field of a task as the API returns it (contract versions 1 and 2).
+TASK_KEYS = {
+    "id",
+    "user_id",
+    "title",
+    "description",
+    "completed",
+    "completed_at",
+    "created_at",
+    "updated_at",
+    "due_at",
+    "priority",
+    "tags",
+    "version",
+}
+
+
 @dataclass(frozen=True)
 class Account:
     id: str

@@ -11,22 +11,8 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.support import Account
+from tests.support import TASK_KEYS, Account
 
-TASK_KEYS = {
-    "id",
-    "user_id",
-    "title",
-    "description",
-    "completed",
-    "completed_at",
-    "created_at",
-    "updated_at",
-    "due_at",
-    "priority",
-    "tags",
-    "version",
-}
 # ISO 8601, UTC with an explicit offset, and at least millisecond precision.
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3,}(Z|\+00:00)$")
 

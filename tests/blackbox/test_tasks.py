@@ -9,22 +9,8 @@ from typing import Any
 
 import httpx
 
-from tests.support import Account
+from tests.support import TASK_KEYS, Account
 
-TASK_KEYS = {
-    "id",
-    "user_id",
-    "title",
-    "description",
-    "completed",
-    "completed_at",
-    "created_at",
-    "updated_at",
-    "due_at",
-    "priority",
-    "tags",
-    "version",
-}
 MakeTask = Callable[..., dict[str, Any]]
 
 
