@@ -45,7 +45,7 @@ test: $(DEV_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Schemathesis against the OpenAPI document of a server on a throwaway PostgreSQL database
-# (.ci/fuzz; FUZZ_SEED, FUZZ_MAX_EXAMPLES): about two and a half minutes.
+# (.ci/fuzz; FUZZ_SEED, FUZZ_MAX_EXAMPLES): about eight minutes.
 fuzz: $(DEV_STAMP)
 	bash .ci/fuzz
 
