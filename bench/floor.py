@@ -42,6 +42,10 @@ class TaskOut(BaseModel):
     completed_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    due_at: datetime | None
+    priority: int  # the app names it; a floor need not
+    tags: list[str]
+    version: int
 
 
 class PageOut(BaseModel):

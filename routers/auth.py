@@ -24,7 +24,7 @@ from models.user import (
 )
 from routers.responses import error_responses, json_response
 from services import accounts, sessions
-from services.errors import NoSession, SessionNotFound
+from services.errors import SessionNotFound
 from services.sessions import Grant, SessionStart
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
@@ -109,11 +109,8 @@ def refresh(body: RefreshRequest, db: DatabaseDep, tokens: TokensDep, start: Ses
     responses=error_responses(400, 401, 503),
 )
 def logout(current_user: CurrentUser, db: DatabaseDep) -> Response:
-    session_id = current_user.claims.session_id
-    if session_id is None:
-        raise NoSession
     with db.session() as session:
-        sessions.end(session, current_user.claims, session_id)
+        sessions.logout(session, current_user.claims)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -126,9 +123,7 @@ def logout(current_user: CurrentUser, db: DatabaseDep) -> Response:
 )
 def logout_all(current_user: CurrentUser, db: DatabaseDep) -> Response:
     with db.session() as session:
-        user = current_user.verify(session)
-        sessions.end_all(session, user.id)
-        session.commit()
+        sessions.logout_everywhere(session, current_user.claims)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -94,8 +94,9 @@ def change_password(
 ) -> Grant:
     """A new password and a fresh session; every other session, the caller's own included,
     is revoked, and so is every token without a session."""
-    user = _confirm_password(session, caller, data.current_password, hasher, throttle)
+    _confirm_password(session, caller, data.current_password, hasher, throttle)
     new_hash = hasher.hash(data.new_password)  # no transaction open meanwhile
+    # Read again in the transaction that writes: the token may have been revoked meanwhile.
     user = sessions.live_user(session, caller)
     user.hashed_password = new_hash
     session.add(user)

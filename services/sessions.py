@@ -26,7 +26,7 @@ from core.security import TokenClaims, new_refresh_token, refresh_token_hash
 from models.common import UTCDateTime, utc_now
 from models.session import USER_AGENT_MAX_CHARS, LoginSession, RefreshToken
 from models.user import User
-from services.errors import AccountGone, InvalidRefreshToken, SessionNotFound
+from services.errors import AccountGone, InvalidRefreshToken, NoSession, SessionNotFound
 
 _sessions = LoginSession.__table__  # type: ignore[attr-defined]
 _refresh_tokens = RefreshToken.__table__  # type: ignore[attr-defined]
@@ -96,7 +96,7 @@ def live_user(session: Session, claims: TokenClaims) -> User:
 # --- starting and refreshing ----------------------------------------------------------------
 
 
-def start(session: Session, user: User, start: SessionStart) -> Grant:
+def start(session: Session, user: User, details: SessionStart) -> Grant:
     """A new session for `user` in the caller's transaction (the caller commits). The
     user's sessions that ended are cleared out on the way: a spent refresh token of one of
     them is then unknown, which is a 401 all the same."""
@@ -107,7 +107,7 @@ def start(session: Session, user: User, start: SessionStart) -> Grant:
         )
     )
     session_id = uuid.uuid4()
-    expires_at = now + start.refresh_lifetime
+    expires_at = now + details.refresh_lifetime
     session.connection().execute(
         insert(_sessions).values(
             id=session_id,
@@ -115,7 +115,7 @@ def start(session: Session, user: User, start: SessionStart) -> Grant:
             created_at=now,
             last_used_at=now,
             expires_at=expires_at,
-            user_agent=_user_agent(start.user_agent),
+            user_agent=_user_agent(details.user_agent),
         )
     )
     token = _new_refresh_token(session, session_id, expires_at)
@@ -187,7 +187,7 @@ def _user_agent(value: str | None) -> str | None:
 
 def active_sessions(session: Session, claims: TokenClaims) -> Sequence[Row[Any]]:
     """The caller's sessions that are neither revoked nor expired, newest first."""
-    _require_live(session, claims)
+    require_live(session, claims)
     return (
         session.connection()
         .execute(
@@ -202,7 +202,7 @@ def active_sessions(session: Session, claims: TokenClaims) -> Sequence[Row[Any]]
 
 def end(session: Session, claims: TokenClaims, session_id: uuid.UUID) -> None:
     """Revoke one of the caller's active sessions (their current one included)."""
-    _require_live(session, claims)
+    require_live(session, claims)
     now = utc_now()
     revoked = _revoke(
         session,
@@ -212,6 +212,19 @@ def end(session: Session, claims: TokenClaims, session_id: uuid.UUID) -> None:
     if not revoked:
         session.rollback()
         raise SessionNotFound
+    session.commit()
+
+
+def logout(session: Session, claims: TokenClaims) -> None:
+    """End the caller's own session; a token without one has none to end."""
+    if claims.session_id is None:
+        raise NoSession
+    end(session, claims, claims.session_id)
+
+
+def logout_everywhere(session: Session, claims: TokenClaims) -> None:
+    require_live(session, claims)
+    end_all(session, claims.subject)
     session.commit()
 
 
@@ -233,6 +246,6 @@ def _revoke(session: Session, condition: ColumnElement[bool], now: datetime) -> 
     return int(result.rowcount)
 
 
-def _require_live(session: Session, claims: TokenClaims) -> None:
+def require_live(session: Session, claims: TokenClaims) -> None:
     if not is_live(session, claims):
         raise AccountGone

@@ -24,7 +24,7 @@ from models.common import utc_now
 from models.task import Priority, SortOrder, Task, TaskCreate, TaskListParams, TaskPatch, TaskReplace, TaskSort
 from models.task_totals import TaskTotals
 from services.errors import AccountGone, NotTaskOwner, TaskNotFound
-from services.sessions import is_live, liveness, liveness_values
+from services.sessions import liveness, liveness_values, require_live
 from services.sql import upsert_insert
 
 TaskRow = Row[Any]  # a `tasks` row: attributes as in models.task.Task
@@ -58,7 +58,7 @@ def _select(with_session: bool, for_update: bool) -> Select[Any]:
 
 
 def create_task(session: Session, caller: TokenClaims, data: TaskCreate) -> TaskRow:
-    _require_live(session, caller)
+    require_live(session, caller)
     owner_id = caller.subject
     now = utc_now()
     values = {
@@ -144,7 +144,7 @@ def set_completion(session: Session, caller: TokenClaims, task_id: uuid.UUID, co
 
 
 def delete_task(session: Session, caller: TokenClaims, task_id: uuid.UUID) -> None:
-    _require_live(session, caller)
+    require_live(session, caller)
     deleted = _execute(session, _DELETE, {"task_id": task_id, "owner_id": caller.subject}).first()
     if deleted is None:
         session.rollback()
@@ -166,19 +166,13 @@ def _found(session: Session, caller: TokenClaims, task_id: uuid.UUID, *, for_upd
     statement = _select(caller.session_id is not None, for_update)
     task = _execute(session, statement, {**liveness_values(caller), "task_id": task_id}).first()
     if task is None:
-        _require_live(session, caller)
+        require_live(session, caller)
         raise TaskNotFound
     if not task.live:
         raise AccountGone
     if task.user_id != caller.subject:
         raise NotTaskOwner
     return task
-
-
-def _require_live(session: Session, caller: TokenClaims) -> None:
-    if not is_live(session, caller):
-        session.rollback()
-        raise AccountGone
 
 
 def _update(session: Session, caller: TokenClaims, task_id: uuid.UUID, changes: dict[str, Any]) -> TaskRow:

@@ -458,3 +458,32 @@ def test_a_live_token_with_malformed_json_is_400(client: TestClient, alice: Acco
     )
 
     assert response.status_code == 400
+
+
+def test_a_refresh_clears_out_its_sessions_expired_refresh_tokens(
+    client: TestClient, alice: Account, engine: Engine
+) -> None:
+    first = login(client, alice)
+    second = _login_of(refresh(client, first.refresh_token).json())
+    with engine.begin() as connection:  # the spent first token's time runs out
+        connection.execute(
+            text("UPDATE refresh_tokens SET expires_at = :past WHERE spent_at IS NOT NULL"),
+            {"past": datetime.now(UTC) - timedelta(seconds=1)},
+        )
+
+    refresh(client, second.refresh_token)
+
+    with engine.connect() as connection:
+        left = connection.execute(
+            text("SELECT count(*) FROM refresh_tokens WHERE session_id = :s AND expires_at < now()"),
+            {"s": first.session_id},
+        ).scalar_one()
+    assert left == 0
+
+
+def test_a_sessions_user_agent_keeps_its_first_512_characters(client: TestClient, alice: Account) -> None:
+    issued = login(client, alice, user_agent="A" * 600)
+
+    [listed] = [s for s in client.get(SESSIONS, headers=issued.headers).json() if s["id"] == issued.session_id]
+
+    assert listed["user_agent"] == "A" * 512
