@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from core.auth_middleware import JWTAuthMiddleware
 from core.body_limit import BodySizeLimitMiddleware
 from core.config import Settings
+from core.cursors import CursorCodec
 from core.db import WORKER_THREADS, Database
 from core.errors import UnhandledErrorMiddleware, install_error_handlers
 from core.log_format import logging_config
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.tokens = tokens
     app.state.hasher = hasher
+    app.state.cursors = CursorCodec(settings.secret)
     app.state.throttle = Throttle(
         login=Limit(settings.login_max_failures, timedelta(seconds=settings.login_window_seconds)),
         signup=Limit(settings.signup_max_per_ip, timedelta(seconds=settings.signup_window_seconds)),

@@ -10,6 +10,7 @@ from alembic import context
 from core.config import database_url, normalize_database_url, read_environment
 from core.db import create_db_engine
 from models import rate_limit, session, task, task_totals, user  # noqa: F401  (register the tables on the metadata)
+from models.common import exists_on
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logger", True):
@@ -43,6 +44,10 @@ def run_migrations_online() -> None:
                 connection=connection,
                 target_metadata=target_metadata,
                 render_as_batch=connection.dialect.name == "sqlite",
+                # Indexes for another database (the trigram ones are PostgreSQL's) are not missing.
+                include_object=lambda item, _name, _kind, _reflected, _compare_to: exists_on(
+                    item, connection.dialect.name
+                ),
             )
             with context.begin_transaction():
                 context.run_migrations()

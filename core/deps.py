@@ -11,6 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from core.authentication import AuthenticationFailed, Caller, caller_of
 from core.client_address import client_address
+from core.cursors import CursorCodec
 from core.security import PasswordHasher, TokenService
 from services.sessions import SessionStart
 from services.throttle import Throttle
@@ -37,6 +38,11 @@ async def get_hasher(request: Request) -> PasswordHasher:
 async def get_throttle(request: Request) -> Throttle:
     throttle: Throttle = request.app.state.throttle
     return throttle
+
+
+async def get_cursors(request: Request) -> CursorCodec:
+    cursors: CursorCodec = request.app.state.cursors
+    return cursors
 
 
 async def get_client_address(request: Request) -> str:
@@ -66,6 +72,7 @@ async def get_current_user(
 TokensDep = Annotated[TokenService, Depends(get_tokens)]
 HasherDep = Annotated[PasswordHasher, Depends(get_hasher)]
 ThrottleDep = Annotated[Throttle, Depends(get_throttle)]
+CursorsDep = Annotated[CursorCodec, Depends(get_cursors)]
 ClientAddressDep = Annotated[str, Depends(get_client_address)]
 SessionStartDep = Annotated[SessionStart, Depends(get_session_start)]
 CurrentUser = Annotated[Caller, Depends(get_current_user)]

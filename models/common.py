@@ -145,3 +145,11 @@ class SchemaKeys:
 NUL_FREE_PATTERN = r"^[^\u0000]*$"
 NulFree = SchemaKeys({"pattern": NUL_FREE_PATTERN})
 CleanStr = Annotated[StrictStr, Storable, NulFree]
+
+
+def exists_on(schema_item: object, dialect: str) -> bool:
+    """Whether a table's index (or other item) is created on `dialect`: false for one
+    declared with `.ddl_if(dialect=...)` for another database. For comparing the models with
+    a migrated database (Alembic's `include_object`)."""
+    condition = getattr(schema_item, "_ddl_if", None)
+    return condition is None or condition.dialect in (None, dialect)

@@ -49,6 +49,23 @@ class Task(SQLModel, table=True):
         Index("ix_tasks_user_id_completed_id", "user_id", "completed", "id"),
         # The `completed` filter with the default sort.
         Index("ix_tasks_user_id_completed_created_at_id", "user_id", "completed", "created_at", "id"),
+        # The `priority` sort, and the `priority` filter with the default sort.
+        Index("ix_tasks_user_id_priority_created_at_id", "user_id", "priority", "created_at", "id"),
+        # The `due_at` sort puts tasks without a due date last in both orders: ascending
+        # reads the first index forwards, descending the second backwards.
+        Index("ix_tasks_user_id_due_at_nulls_last_id", "user_id", text("(due_at IS NULL)"), "due_at", "id"),
+        Index("ix_tasks_user_id_due_at_nulls_first_id", "user_id", text("(due_at IS NOT NULL)"), "due_at", "id"),
+        # `q` on PostgreSQL: trigram indexes serve a case-insensitive substring search (ILIKE)
+        # without reading every task. SQLite has no equivalent and reads the owner's tasks.
+        *(
+            Index(
+                f"ix_tasks_{column}_trgm",
+                column,
+                postgresql_using="gin",
+                postgresql_ops={column: "gin_trgm_ops"},
+            ).ddl_if(dialect="postgresql")
+            for column in ("title", "description")
+        ),
     )
 
     id: uuid.UUID = Column(default_factory=uuid.uuid4, primary_key=True)
@@ -69,6 +86,23 @@ class Task(SQLModel, table=True):
     )
     # 1 at creation, plus one on every write that changes something.
     version: int = Column(default=1, nullable=False, sa_column_kwargs={"server_default": "1"})
+
+
+class TaskTag(SQLModel, table=True):
+    """Each tag of a task in lower case, so that the `tag` filter is an index lookup; the
+    task's own `tags` column stays what answers carry."""
+
+    __tablename__ = "task_tags"
+    __table_args__ = (Index("ix_task_tags_user_id_tag_task_id", "user_id", "tag", "task_id"),)
+
+    task_id: uuid.UUID = Column(foreign_key="tasks.id", ondelete="CASCADE", primary_key=True)
+    tag: str = Column(primary_key=True, sa_type=Text)
+    user_id: uuid.UUID = Column(nullable=False)
+
+
+def tag_key(tag: str) -> str:
+    """A tag as `task_tags` holds it and the `tag` filter looks it up."""
+    return tag.lower()
 
 
 # The title rule in JSON Schema terms, so that the document promises exactly what is
@@ -139,7 +173,7 @@ def normalize_tags(tags: list[str]) -> list[str]:
     """Distinct without regard to case (the first spelling is kept), sorted; at most 20."""
     kept: dict[str, str] = {}
     for tag in tags:
-        kept.setdefault(tag.lower(), tag)
+        kept.setdefault(tag_key(tag), tag)
     if len(kept) > TAGS_MAX:
         raise ValueError(f"at most {TAGS_MAX} distinct tags")
     return sorted(kept.values(), key=_tag_order)
@@ -255,6 +289,8 @@ class TaskSort(StrEnum):
     UPDATED_AT = "updated_at"
     TITLE = "title"
     COMPLETED = "completed"
+    DUE_AT = "due_at"  # tasks without a due date last, in both orders
+    PRIORITY = "priority"  # then by creation, in the same order
 
 
 class SortOrder(StrEnum):
@@ -262,19 +298,121 @@ class SortOrder(StrEnum):
     DESC = "desc"
 
 
+SEARCH_MAX_CHARS = 200
+_BOOLEAN_SPELLINGS = "`1`/`0`, `yes`/`no`, `on`/`off` are accepted too"
+
+
 class TaskListParams(BaseModel):
-    limit: int = Field(20, ge=1, le=100)
-    offset: int = Field(0, ge=0, le=2_147_483_647)
-    sort: TaskSort = TaskSort.CREATED_AT
+    """The list's query parameters. Filters combine with AND; `total` counts every task
+    that matches them."""
+
+    limit: int = Field(20, ge=1, le=100, description="Tasks per page, 1 to 100")
+    offset: int = Field(
+        0,
+        ge=0,
+        le=2_147_483_647,
+        description="Tasks to skip; not allowed together with `cursor`",
+    )
+    cursor: str | None = Field(
+        None,
+        min_length=1,
+        max_length=4096,
+        description="The `next_cursor` of the previous page, with the same sort, order and filters "
+        "(`limit` may change). Unlike `offset`, it never skips or repeats a task while tasks are "
+        "added or removed between pages",
+    )
+    sort: TaskSort = Field(
+        TaskSort.CREATED_AT,
+        description="`due_at` puts tasks without a due date last in both orders; "
+        "`priority` orders by priority, then by creation",
+    )
     order: SortOrder = SortOrder.DESC
     completed: bool | None = Field(
-        None,
-        description="Only completed (`true`) or open (`false`) tasks; `1`/`0`, `yes`/`no`, `on`/`off` are accepted too",
+        None, description=f"Only completed (`true`) or open (`false`) tasks; {_BOOLEAN_SPELLINGS}"
     )
+    q: (
+        Annotated[
+            str,
+            StringConstraints(min_length=1, max_length=SEARCH_MAX_CHARS),
+            Storable,
+            NulFree,
+        ]
+        | None
+    ) = Field(
+        None,
+        description="Text that appears in the title or the description, without regard to case "
+        "(1 to 200 characters, taken literally: `%` and `_` are not wildcards)",
+        examples=["dentist"],
+    )
+    priority: Priority | None = Field(None, description="Only tasks of this priority")
+    tag: Tag | None = Field(None, description="Only tasks with this tag (without regard to case)", examples=["home"])
+    overdue: bool | None = Field(
+        None,
+        description="`true`: open tasks whose due date has passed; `false`: every other task",
+    )
+    due_before: InputTimestamp | None = Field(
+        None,
+        description="Only tasks due earlier than this (RFC 3339 with an offset)",
+        examples=["2026-12-01T00:00:00Z"],
+    )
+    due_after: InputTimestamp | None = Field(
+        None, description="Only tasks due at or after this (RFC 3339 with an offset)", examples=["2026-11-01T00:00:00Z"]
+    )
+
+    @model_validator(mode="after")
+    def _cursor_or_offset(self) -> TaskListParams:
+        if self.cursor is not None and "offset" in self.model_fields_set:
+            raise ValueError("give either offset or cursor, not both")
+        return self
 
 
 class TaskPage(BaseModel):
     items: list[TaskPublic]
-    total: int = Field(description="All tasks that match the filter, across pages")
+    total: int = Field(description="All tasks that match the filters, across pages")
     limit: int
-    offset: int
+    offset: int = Field(description="As asked; 0 on a page reached by `cursor`")
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null when no more tasks follow",
+        examples=["eyJrIjpbIjIwMjYtMTEtMjZUMTA6MDA6MDAuMDAwMDAwWiJdfQ.c2lnbmF0dXJl"],
+    )
+
+
+BULK_MAX_IDS = 100
+
+
+class BulkAction(StrEnum):
+    COMPLETE = "complete"
+    REOPEN = "reopen"
+    DELETE = "delete"
+
+
+def _distinct(ids: list[uuid.UUID]) -> list[uuid.UUID]:
+    if len(set(ids)) != len(ids):
+        raise ValueError("ids must be distinct")
+    return ids
+
+
+class TaskBulkRequest(BaseModel):
+    """One action on up to 100 of the caller's tasks, all or nothing."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"action": "complete", "ids": ["3f1c2a9e-7b4d-4c1a-9f6e-2d8b5a7c0e11"]}],
+        }
+    )
+
+    action: BulkAction
+    ids: Annotated[
+        list[uuid.UUID],
+        Field(min_length=1, max_length=BULK_MAX_IDS, json_schema_extra={"uniqueItems": True}),
+        AfterValidator(_distinct),
+    ] = Field(description=f"1 to {BULK_MAX_IDS} distinct task ids")
+
+
+class TaskBulkResult(BaseModel):
+    action: BulkAction
+    count: int = Field(description="Tasks whose state changed (completing a completed task does not count)")
+
+
+class ClearCompletedResult(BaseModel):
+    count: int = Field(description="Completed tasks deleted")

@@ -8,9 +8,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Path, Query, Response, status
 
 from core.db import DatabaseDep
-from core.deps import CurrentUser
+from core.deps import CurrentUser, CursorsDep
 from core.routing import OwnerScopedRoute
 from models.task import (
+    ClearCompletedResult,
+    TaskBulkRequest,
+    TaskBulkResult,
     TaskCompletion,
     TaskCreate,
     TaskListParams,
@@ -20,7 +23,7 @@ from models.task import (
     TaskReplace,
 )
 from routers.responses import error_responses, json_response
-from services import tasks
+from services import task_list, tasks
 from services.tasks import TaskRow
 
 router = APIRouter(prefix="/api/{user_id}/tasks", tags=["tasks"], route_class=OwnerScopedRoute)
@@ -77,20 +80,59 @@ def create_task(user_id: UserId, body: TaskCreate, current_user: CurrentUser, db
     response_model=TaskPage,
     operation_id="tasks_list",
     summary="List tasks, a page at a time",
+    description="Filters combine with AND. Page with `offset`, or with `cursor` (the previous "
+    "page's `next_cursor`), which never skips or repeats a task while the list changes; a cursor "
+    "belongs to the sort, order and filters it came from (another one is a 400), `limit` may change.",
     responses=error_responses(400, 401, 403, 503),
 )
 def list_tasks(
-    user_id: UserId, params: Annotated[TaskListParams, Query()], current_user: CurrentUser, db: DatabaseDep
+    user_id: UserId,
+    params: Annotated[TaskListParams, Query()],
+    current_user: CurrentUser,
+    db: DatabaseDep,
+    cursors: CursorsDep,
 ) -> Response:
+    caller = current_user.claims
+    query = task_list.query_key(caller.subject, params)
+    position = None if params.cursor is None else cursors.open(query, params.cursor)
     with db.read_session() as session:
-        items, total = tasks.list_tasks(session, current_user.claims, params)
-    page = TaskPage(
-        items=[TaskPublic.model_validate(task) for task in items],
-        total=total,
+        page = task_list.list_tasks(session, caller, params, position)
+    answer = TaskPage(
+        items=[TaskPublic.model_validate(task) for task in page.rows],
+        total=page.total,
         limit=params.limit,
-        offset=params.offset,
+        offset=0 if position is not None else params.offset,
+        next_cursor=None if page.next_position is None else cursors.seal(query, page.next_position),
     )
-    return json_response(page)
+    return json_response(answer)
+
+
+@router.post(
+    "/bulk",
+    response_model=TaskBulkResult,
+    operation_id="tasks_bulk",
+    summary="Complete, reopen or delete several tasks at once",
+    description="All or nothing: if any id is another user's task the answer is 403, else if any "
+    "is unknown 404, and nothing changes. `count` is how many tasks changed.",
+    responses=error_responses(400, 401, 403, 404, 413, 503),
+)
+def bulk_tasks(user_id: UserId, body: TaskBulkRequest, current_user: CurrentUser, db: DatabaseDep) -> Response:
+    with db.session() as session:
+        count = tasks.bulk(session, current_user.claims, body.action, body.ids)
+    return json_response(TaskBulkResult(action=body.action, count=count))
+
+
+@router.post(
+    "/clear-completed",
+    response_model=ClearCompletedResult,
+    operation_id="tasks_clear_completed",
+    summary="Delete every completed task",
+    responses=error_responses(400, 401, 403, 503),
+)
+def clear_completed(user_id: UserId, current_user: CurrentUser, db: DatabaseDep) -> Response:
+    with db.session() as session:
+        count = tasks.clear_completed(session, current_user.claims)
+    return json_response(ClearCompletedResult(count=count))
 
 
 @router.get(

@@ -54,3 +54,11 @@ class TooManyAttempts(DomainError):
     def __init__(self, retry_after: int) -> None:
         super().__init__()
         self.retry_after = retry_after
+
+
+class InvalidCursor(DomainError):
+    message = "Invalid cursor: it is malformed or was altered"
+
+
+class CursorMismatch(InvalidCursor):
+    message = "This cursor belongs to a list with another sort, order or filters (or another user)"

@@ -1,4 +1,5 @@
-"""Task rules: ownership, completion timestamps, the owner's counters and the list query.
+"""Task rules: ownership, completion timestamps, versions, tags and the owner's counters
+(services/task_list.py reads the list).
 
 Reads and writes go through SQLAlchemy Core on the session (rows, not ORM objects): a page of
 20 tasks costs a fraction of what building and tracking 20 ORM instances does.
@@ -11,17 +12,18 @@ from __future__ import annotations
 
 import functools
 import uuid
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import CursorResult, Row, Select, asc, bindparam, delete, desc, func, insert, select, update
+from sqlalchemy import CursorResult, Row, Select, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from core.security import TokenClaims
 from models.common import utc_now
-from models.task import Priority, SortOrder, Task, TaskCreate, TaskListParams, TaskPatch, TaskReplace, TaskSort
+from models.task import BulkAction, Priority, Task, TaskCreate, TaskPatch, TaskReplace, TaskTag, tag_key
 from models.task_totals import TaskTotals
 from services.errors import AccountGone, NotTaskOwner, TaskNotFound
 from services.sessions import liveness, liveness_values, require_live
@@ -30,15 +32,8 @@ from services.sql import upsert_insert
 TaskRow = Row[Any]  # a `tasks` row: attributes as in models.task.Task
 
 _tasks = Task.__table__  # type: ignore[attr-defined]
+_task_tags = TaskTag.__table__  # type: ignore[attr-defined]
 _totals = TaskTotals.__table__  # type: ignore[attr-defined]
-
-_SORT_KEYS: dict[TaskSort, Any] = {
-    TaskSort.CREATED_AT: _tasks.c.created_at,
-    TaskSort.UPDATED_AT: _tasks.c.updated_at,
-    TaskSort.TITLE: func.lower(_tasks.c.title),
-    TaskSort.COMPLETED: _tasks.c.completed,
-}
-
 
 # Statements built once and run with bound values: building a statement and its cache key
 # costs more than running it against an index.
@@ -49,6 +44,20 @@ _DELETE = (
     .where(_tasks.c.id == bindparam("task_id"), _tasks.c.user_id == bindparam("owner_id"))
     .returning(_tasks.c.completed)
 )
+_INSERT_TAGS = insert(_task_tags)
+_DELETE_TAGS = delete(_task_tags).where(_task_tags.c.task_id == bindparam("task_id"))
+_OWN_TASKS_FOR_UPDATE = (
+    select(_tasks.c.id, _tasks.c.completed, _tasks.c.updated_at)
+    .where(_tasks.c.id.in_(bindparam("ids", expanding=True)), _tasks.c.user_id == bindparam("owner_id"))
+    .order_by(_tasks.c.id)  # every bulk write locks in the same order: no deadlock between two
+    .with_for_update()
+)
+_ANY_OF_TASKS = select(_tasks.c.id).where(_tasks.c.id.in_(bindparam("ids", expanding=True))).limit(1)
+_BULK_DELETE = delete(_tasks).where(
+    _tasks.c.id.in_(bindparam("ids", expanding=True)), _tasks.c.user_id == bindparam("owner_id")
+)
+_BULK_SET_COMPLETION = update(_tasks).where(_tasks.c.id.in_(bindparam("ids", expanding=True)))
+_CLEAR_COMPLETED = delete(_tasks).where(_tasks.c.user_id == bindparam("owner_id"), _tasks.c.completed)
 
 
 @functools.cache
@@ -77,47 +86,13 @@ def create_task(session: Session, caller: TokenClaims, data: TaskCreate) -> Task
     }
     try:
         task = _execute(session, _INSERT, values).one()
+        _index_tags(session, task, data.tags)
         _count(session, owner_id, total=1, completed=int(data.completed))
         session.commit()
     except IntegrityError:  # the foreign key: the account went after the check
         session.rollback()
         raise AccountGone from None
     return task
-
-
-def list_tasks(session: Session, caller: TokenClaims, params: TaskListParams) -> tuple[Sequence[TaskRow], int]:
-    """One page, its total and the caller's liveness in one round trip: the total comes
-    from the owner's counters (never a count over every task); only an empty page needs a
-    second query."""
-    with_session = caller.session_id is not None
-    page = _page_statement(params.sort, params.order, params.completed, with_session)
-    values = {**liveness_values(caller), "limit": params.limit, "offset": params.offset}
-    rows = _execute(session, page, values).all()
-    if rows:
-        if not rows[0].live:
-            raise AccountGone
-        return rows, rows[0].total
-    empty = select(liveness(with_session).label("live"), _total(params.completed).label("total"))
-    answer = _execute(session, empty, values).one()
-    if not answer.live:
-        raise AccountGone
-    return [], int(answer.total)
-
-
-@functools.cache
-def _page_statement(sort: TaskSort, order: SortOrder, completed: bool | None, with_session: bool) -> Select[Any]:
-    # One per shape of the query, like the statements above.
-    direction = asc if order is SortOrder.ASC else desc
-    filters = [_tasks.c.user_id == bindparam("owner_id")]
-    if completed is not None:
-        filters.append(_tasks.c.completed == completed)
-    return (
-        select(_tasks, _total(completed).label("total"), liveness(with_session).label("live"))
-        .where(*filters)
-        .order_by(direction(_SORT_KEYS[sort]), direction(_tasks.c.id))
-        .limit(bindparam("limit"))
-        .offset(bindparam("offset"))
-    )
 
 
 def get_task(session: Session, caller: TokenClaims, task_id: uuid.UUID) -> TaskRow:
@@ -193,18 +168,68 @@ def _update(session: Session, caller: TokenClaims, task_id: uuid.UUID, changes: 
     changed["updated_at"] = _after(task.updated_at, now)
     changed["version"] = task.version + 1
     task = _execute(session, _UPDATE, {"task_id": task_id, **changed}).one()
+    if "tags" in changed:
+        _execute(session, _DELETE_TAGS, {"task_id": task_id})
+        _index_tags(session, task, changed["tags"])
     session.commit()
     return task
 
 
-def _total(completed: bool | None) -> Any:
-    if completed is None:
-        counted: Any = _totals.c.total
-    elif completed:
-        counted = _totals.c.completed
+def _index_tags(session: Session, task: TaskRow, tags: list[str]) -> None:
+    """The task's tags in `task_tags`, where the `tag` filter finds them by index."""
+    if tags:
+        rows = [{"task_id": task.id, "tag": tag_key(tag), "user_id": task.user_id} for tag in tags]
+        session.connection().execute(_INSERT_TAGS, rows)
+
+
+def bulk(session: Session, caller: TokenClaims, action: BulkAction, ids: Sequence[uuid.UUID]) -> int:
+    """`action` on every task of `ids`, all or nothing: 403 if any is another user's, else
+    404 if any does not exist. Returns how many tasks changed."""
+    require_live(session, caller)
+    owner_id = caller.subject
+    own = _execute(session, _OWN_TASKS_FOR_UPDATE, {"ids": list(ids), "owner_id": owner_id}).all()
+    if len(own) < len(ids):
+        missing = set(ids) - {task.id for task in own}
+        someone_elses = _execute(session, _ANY_OF_TASKS, {"ids": list(missing)}).first() is not None
+        session.rollback()
+        raise NotTaskOwner if someone_elses else TaskNotFound
+    if action is BulkAction.DELETE:
+        _execute(session, _BULK_DELETE, {"ids": list(ids), "owner_id": owner_id})
+        _count(session, owner_id, total=-len(own), completed=-sum(task.completed for task in own))
+        changed = len(own)
     else:
-        counted = _totals.c.total - _totals.c.completed
-    return func.coalesce(select(counted).where(_totals.c.user_id == bindparam("owner_id")).scalar_subquery(), 0)
+        changed = _set_completion(session, owner_id, own, action is BulkAction.COMPLETE)
+    session.commit()
+    return changed
+
+
+def _set_completion(session: Session, owner_id: uuid.UUID, tasks: Sequence[TaskRow], completed: bool) -> int:
+    to_change = [task for task in tasks if task.completed != completed]
+    if not to_change:
+        return 0
+    now = utc_now()
+    # One UPDATE per new `updated_at`: all of them `now`, unless a task's clock is ahead.
+    by_updated_at: dict[datetime, list[uuid.UUID]] = defaultdict(list)
+    for task in to_change:
+        by_updated_at[_after(task.updated_at, now)].append(task.id)
+    for updated_at, ids in by_updated_at.items():
+        values = {
+            "completed": completed,
+            "completed_at": now if completed else None,
+            "updated_at": updated_at,
+            "version": _tasks.c.version + 1,
+        }
+        _execute(session, _BULK_SET_COMPLETION.values(values), {"ids": ids})
+    _count(session, owner_id, completed=len(to_change) if completed else -len(to_change))
+    return len(to_change)
+
+
+def clear_completed(session: Session, caller: TokenClaims) -> int:
+    require_live(session, caller)
+    cleared = _execute(session, _CLEAR_COMPLETED, {"owner_id": caller.subject}).rowcount
+    _count(session, caller.subject, total=-cleared, completed=-cleared)
+    session.commit()
+    return int(cleared)
 
 
 def _count(session: Session, owner_id: uuid.UUID, *, total: int = 0, completed: int = 0) -> None:

@@ -36,16 +36,16 @@ def ids(tasks: list[dict[str, Any]]) -> list[str]:
     return [task["id"] for task in tasks]
 
 
-def test_page_is_an_envelope_with_items_total_limit_offset(client: TestClient, alice: Account) -> None:
+def test_page_is_an_envelope_with_items_total_limit_offset_next_cursor(client: TestClient, alice: Account) -> None:
     task = create_task(client, alice, "Buy milk")
 
     page = list_page(client, alice)
 
-    assert page == {"items": [task], "total": 1, "limit": 20, "offset": 0}
+    assert page == {"items": [task], "total": 1, "limit": 20, "offset": 0, "next_cursor": None}
 
 
 def test_empty_list_has_no_items_and_total_zero(client: TestClient, alice: Account) -> None:
-    assert list_page(client, alice) == {"items": [], "total": 0, "limit": 20, "offset": 0}
+    assert list_page(client, alice) == {"items": [], "total": 0, "limit": 20, "offset": 0, "next_cursor": None}
 
 
 def test_default_limit_is_20(client: TestClient, alice: Account) -> None:
@@ -217,7 +217,7 @@ def test_only_the_callers_tasks_are_listed(client: TestClient, alice: Account, b
         pytest.param({"limit": "1.5"}, id="limit 1.5"),
         pytest.param({"offset": -1}, id="offset -1"),
         pytest.param({"offset": "abc"}, id="offset abc"),
-        pytest.param({"sort": "priority"}, id="sort unknown"),
+        pytest.param({"sort": "urgency"}, id="sort unknown"),
         pytest.param({"sort": "TITLE"}, id="sort in upper case"),
         pytest.param({"order": "up"}, id="order unknown"),
         pytest.param({"completed": "maybe"}, id="completed maybe"),
