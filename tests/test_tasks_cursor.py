@@ -235,6 +235,38 @@ def test_cursor_walk_gives_the_full_order_with_ties_and_missing_due_dates(
     assert walk(client, alice, limit=limit, sort=sort, order=order) == expected
 
 
+PRIORITY_RANK = {"none": 0, "low": 1, "medium": 2, "high": 3}
+
+
+def expected_order(tasks: list[dict[str, Any]], sort: str, order: str) -> list[str]:
+    """The contract's order, worked out here (timestamps as returned sort as text)."""
+    reverse = order == "desc"
+    if sort == "due_at":
+        dated = sorted(
+            (task for task in tasks if task["due_at"]), key=lambda t: (t["due_at"], t["id"]), reverse=reverse
+        )
+        undated = sorted((task["id"] for task in tasks if not task["due_at"]), reverse=reverse)
+        return [task["id"] for task in dated] + undated
+    keys: dict[str, Callable[[dict[str, Any]], tuple[Any, ...]]] = {
+        "created_at": lambda t: (t["created_at"], t["id"]),
+        "updated_at": lambda t: (t["updated_at"], t["id"]),
+        "completed": lambda t: (t["completed"], t["id"]),
+        "priority": lambda t: (PRIORITY_RANK[t["priority"]], t["created_at"], t["id"]),
+    }
+    return [task["id"] for task in sorted(tasks, key=keys[sort], reverse=reverse)]
+
+
+@pytest.mark.parametrize("order", ["asc", "desc"])
+@pytest.mark.parametrize("sort", [sort for sort in SORTS if sort != "title"])
+def test_cursor_walk_follows_the_sort_rules_with_ties(
+    client: TestClient, engine: Engine, alice: Account, sort: str, order: str
+) -> None:
+    varied_tasks(client, engine, alice)
+    tasks = list_page(client, alice, limit=100)["items"]
+
+    assert walk(client, alice, limit=2, sort=sort, order=order) == expected_order(tasks, sort, order)
+
+
 @pytest.mark.parametrize("order", ["asc", "desc"])
 def test_cursor_walk_by_due_at_reaches_undated_tasks_last(client: TestClient, alice: Account, order: str) -> None:
     undated = [create_task(client, alice, f"undated {n}")["id"] for n in range(3)]
