@@ -29,32 +29,54 @@ DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 NAME_PREFIX = "todo_bench"
 MIGRATE_TIMEOUT_SECONDS = 120
 
-# 100,000 tasks in one statement, spread so that every sort key means something: created
-# over about two years (10 minutes apart, with jitter), updated up to 30 days later (never
-# in the future), 40% completed (completed_at = updated_at), titles from a mix of
-# capitalised and lower-case words (title sorts ignore case), a third without description.
+# 100,000 tasks in one statement, spread so that every sort key and filter means something:
+# created over about two years (10 minutes apart, with jitter), updated up to 30 days later
+# (never in the future), 40% completed (completed_at = updated_at), titles from a mix of
+# capitalised and lower-case words (title sorts ignore case), one in a thousand about the
+# dentist (what a search looks for: `q=dentist` finds 100), a third without description;
+# priorities evenly spread; 60% due within 45 days of creation (so many are overdue); three
+# in four with one of seven tags (`health` on about 10,700), one in fifty also `admin`.
 BULK_INSERT = text(
     """
-    INSERT INTO tasks (id, user_id, title, description, completed, completed_at, created_at, updated_at)
+    INSERT INTO tasks (id, user_id, title, description, completed, completed_at, created_at, updated_at,
+                       due_at, priority, tags)
     SELECT gen_random_uuid(), CAST(:owner AS uuid), t.title, t.description, t.completed,
-           CASE WHEN t.completed THEN t.updated_at END, t.created_at, t.updated_at
+           CASE WHEN t.completed THEN t.updated_at END, t.created_at, t.updated_at,
+           t.due_at, t.priority, t.tags
     FROM (
         SELECT
-            (ARRAY['Buy', 'call', 'Email', 'fix', 'Plan', 'read', 'Review', 'write', 'Pay', 'book',
-                   'Clean', 'update'])[1 + (i * 7) % 12]
-              || ' ' || (ARRAY['milk', 'the bank', 'Grandma', 'the bike', 'a trip', 'chapter 3',
-                               'the report', 'tests', 'rent', 'flights', 'the garage', 'the CV',
-                               'taxes', 'slides'])[1 + (i * 11) % 14]
-              || ' ' || i AS title,
+            CASE WHEN i % 1000 = 7 THEN 'Call the dentist ' || i
+                 ELSE (ARRAY['Buy', 'call', 'Email', 'fix', 'Plan', 'read', 'Review', 'write', 'Pay', 'book',
+                             'Clean', 'update'])[1 + (i * 7) % 12]
+                      || ' ' || (ARRAY['milk', 'the bank', 'Grandma', 'the bike', 'a trip', 'chapter 3',
+                                       'the report', 'tests', 'rent', 'flights', 'the garage', 'the CV',
+                                       'taxes', 'slides'])[1 + (i * 11) % 14]
+                      || ' ' || i END AS title,
             CASE WHEN i % 3 = 0 THEN NULL
                  ELSE 'Notes for task ' || i || ': ' || repeat('lorem ipsum ', (1 + i % 8)::int) END AS description,
             (i * 37) % 100 < 40 AS completed,
             c.created_at,
-            LEAST(now(), c.created_at + ((i * 104729) % 2592000) * interval '1 second') AS updated_at
+            LEAST(now(), c.created_at + ((i * 104729) % 2592000) * interval '1 second') AS updated_at,
+            CASE WHEN i % 5 < 3 THEN c.created_at + ((i * 7) % 45) * interval '1 day' END AS due_at,
+            ((i * 13) % 4)::smallint AS priority,
+            CASE WHEN i % 4 = 0 THEN json_build_array()
+                 WHEN i % 50 = 1 THEN json_build_array('admin', g.tag)
+                 ELSE json_build_array(g.tag) END AS tags
         FROM generate_series(1::bigint, :count) AS i,
              LATERAL (SELECT now() - (:count - i) * interval '10 minutes'
-                                   - ((i * 7919) % 600) * interval '1 second' AS created_at) AS c
+                                   - ((i * 7919) % 600) * interval '1 second' AS created_at) AS c,
+             LATERAL (SELECT (ARRAY['errands', 'family', 'finance', 'health', 'home', 'someday', 'work'])
+                             [1 + i % 7] AS tag) AS g
     ) AS t
+    """
+)
+
+# What the service layer writes beside each task's tags (the tags are lower case already).
+INDEX_TAGS = text(
+    """
+    INSERT INTO task_tags (task_id, tag, user_id)
+    SELECT t.id, tag.value, t.user_id FROM tasks AS t, json_array_elements_text(t.tags) AS tag
+    WHERE t.user_id = :owner
     """
 )
 
@@ -153,6 +175,7 @@ def seed_bulk(url: str, owner_id: str, count: int) -> None:
     try:
         with engine.begin() as connection:
             connection.execute(BULK_INSERT, {"owner": owner_id, "count": count})
+            connection.execute(INDEX_TAGS, {"owner": owner_id})
             connection.execute(RECOUNT_TOTALS, {"owner": owner_id})
     finally:
         engine.dispose()
@@ -161,6 +184,7 @@ def seed_bulk(url: str, owner_id: str, count: int) -> None:
 def vacuum_analyze(url: str) -> None:
     """What autovacuum would have done by the time a real table held this much."""
     _execute(url, "VACUUM (ANALYZE) tasks")
+    _execute(url, "VACUUM (ANALYZE) task_tags")
     _execute(url, "VACUUM (ANALYZE) users")
     _execute(url, "VACUUM (ANALYZE) task_totals")
 

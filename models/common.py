@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -61,9 +62,13 @@ Timestamp = Annotated[
 ]
 
 
+_DATE_TIME_START = re.compile(r"\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d")
+
+
 def _text_only(value: object) -> object:
-    # Pydantic would take a number as seconds since 1970; the document promises a string.
-    if isinstance(value, int | float):
+    # Pydantic would take a number, or a string of digits, as seconds since 1970; the
+    # document promises an RFC 3339 date-time.
+    if not isinstance(value, datetime) and not (isinstance(value, str) and _DATE_TIME_START.match(value)):
         raise ValueError("must be an RFC 3339 date-time string with an offset")
     return value
 

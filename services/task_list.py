@@ -250,6 +250,10 @@ def _filter_values(params: TaskListParams) -> dict[str, Any]:
 def _total(shape: _FilterShape) -> ColumnElement[int]:
     """The total across pages: the owner's counters when they know it, else a count over
     the filters (an index scan for each filter but `q`, a trigram index scan for `q`)."""
+    if shape == _FilterShape(None, q=False, priority=False, tag=True, overdue=None, due_before=False, due_after=False):
+        # A tag alone: its index entries are the count (they exist only beside a task).
+        tagged = _task_tags.c.user_id == bindparam("owner_id"), _task_tags.c.tag == bindparam("tag_key", type_=Text())
+        return select(func.count()).select_from(_task_tags).where(*tagged).scalar_subquery()
     if not shape.counted:
         return select(func.count()).select_from(_tasks).where(*_filters(shape)).scalar_subquery()
     if shape.completed is None:

@@ -159,6 +159,15 @@ def test_q_backslash_before_a_wildcard_is_literal_too(client: TestClient, alice:
     assert listed_ids(client, alice, q="\\%") == [match["id"]]
 
 
+@pytest.mark.parametrize("q", ["1/2", "/", "/%", "//", "/_"])
+def test_q_slash_is_a_literal_character_alone_or_before_a_wildcard(client: TestClient, alice: Account, q: str) -> None:
+    match = create_task(client, alice, f"x {q} y")
+    create_task(client, alice, "x 12 % _ y")
+    create_task(client, alice, "x / y" if q != "/" else "x 1 y")
+
+    assert listed_ids(client, alice, q=q) == [match["id"]]
+
+
 def test_q_of_200_characters_is_accepted(client: TestClient, alice: Account) -> None:
     long_title = "x" * 200
     match = create_task(client, alice, long_title)

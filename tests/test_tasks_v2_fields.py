@@ -50,7 +50,7 @@ def test_a_due_date_with_an_offset_comes_back_in_utc(client: TestClient, alice: 
 
 
 @pytest.mark.parametrize(
-    "due_at", ["2026-12-01T09:30:00", "2026-12-01", 1764581400, "tomorrow", "0001-01-01T00:00:00+01:00"]
+    "due_at", ["2026-12-01T09:30:00", "2026-12-01", 1764581400, "1764581400", "tomorrow", "0001-01-01T00:00:00+01:00"]
 )
 def test_a_due_date_without_an_offset_or_out_of_range_is_400(client: TestClient, alice: Account, due_at: Any) -> None:
     assert create(client, alice, due_at=due_at).status_code == 400
