@@ -69,7 +69,16 @@ BIG_QUERIES = {
     "big_updated_at": "sort=updated_at",
     "big_title": "sort=title",
     "big_completed": "sort=completed",
+    "big_due_at": "sort=due_at",
+    "big_priority": "sort=priority",
     "big_filter": "completed=true",
+}
+# Search, a tag and a cursor page on the same user, each against its plain first page.
+PLAIN_FIRST_PAGE = "big_created_at"
+CURSOR_SKIP = 50_000  # the cursor page starts halfway down the list
+FIND_QUERIES = {
+    "big_search": "q=dentist",
+    "big_tag": "tag=health",
 }
 RESULTS_PATH = PROJECT_ROOT / "bench" / "results" / "latest.md"
 README_PATH = PROJECT_ROOT / "README.md"
@@ -82,6 +91,7 @@ LIST_MAX_P99_MS = 100
 GET_MIN_RATIO = 0.14
 WRITE_MIN_RATIO = 0.08
 BIG_MAX_P50_FACTOR = 1.5
+FIND_MAX_P50_FACTOR = 2
 LOGIN_MAX_P99_FACTOR = 3
 MAX_PEAK_RSS_MB = 150
 
@@ -113,6 +123,7 @@ class Fixture:
     list_task_id: str
     complete_ids: list[str]
     replace_ids: list[str]
+    middle_cursor: str  # the large user's list after CURSOR_SKIP tasks, in the default sort
     settler: Settler
 
     def tasks_url(self, role: str, rest: str = "") -> str:
@@ -187,7 +198,26 @@ def seed(database_url: str, servers: list[Server], settler: Settler, clock: Cloc
     seed_bulk(database_url, accounts["big"].id, BIG_TASKS)
     vacuum_analyze(database_url)
     clock.log(f"inserted {BIG_TASKS:,} tasks for one user (INSERT ... SELECT generate_series), VACUUM ANALYZE")
-    return Fixture(app, baseline, floor, accounts, list_ids[LIST_TASKS // 2], complete_ids, replace_ids, settler)
+    middle = walk_to(f"{app.base_url}/api/{accounts['big'].id}/tasks", accounts["big"].token, CURSOR_SKIP)
+    clock.log(f"walked {CURSOR_SKIP:,} tasks down the large list by cursor, 100 a page")
+    return Fixture(
+        app, baseline, floor, accounts, list_ids[LIST_TASKS // 2], complete_ids, replace_ids, middle, settler
+    )
+
+
+def walk_to(tasks_url: str, token: str, skip: int) -> str:
+    """The cursor a client holds after reading `skip` tasks of the list (`PLAIN_FIRST_PAGE`'s sort)."""
+    cursor = ""
+    seen: set[str] = set()
+    while len(seen) < skip:
+        query = f"?{BIG_QUERIES[PLAIN_FIRST_PAGE]}&limit=100" + (f"&cursor={cursor}" if cursor else "")
+        status, page = call("GET", tasks_url + query, token=token)
+        expect(status, 200, "a cursor page of the large list", page)
+        seen.update(task["id"] for task in page["items"])
+        cursor = page["next_cursor"]
+    if len(seen) != skip:
+        raise RuntimeError(f"cursor walk: expected {skip:,} distinct tasks, saw {len(seen):,}")
+    return cursor
 
 
 def preflight(fixture: Fixture, database_url: str) -> None:
@@ -200,6 +230,11 @@ def preflight(fixture: Fixture, database_url: str) -> None:
     expect(status, 200, "list of the large user", page)
     if page["total"] != BIG_TASKS or count_tasks(database_url, fixture.accounts["big"].id) != BIG_TASKS:
         raise RuntimeError(f"large list: expected a total of {BIG_TASKS}, got {page['total']}")
+    for query in [*FIND_QUERIES.values(), f"cursor={fixture.middle_cursor}&{BIG_QUERIES[PLAIN_FIRST_PAGE]}"]:
+        status, page = call("GET", fixture.tasks_url("big", f"?{query}"), token=fixture.token("big"))
+        expect(status, 200, f"large list, {query[:40]}", page)
+        if len(page["items"]) != 20 or not page["next_cursor"]:
+            raise RuntimeError(f"large list, {query[:40]}: expected 20 tasks and more, got {len(page['items'])}")
     status, task = call("GET", fixture.tasks_url("list", f"/{fixture.list_task_id}"), token=fixture.token("list"))
     expect(status, 200, "get one", task)
     status, page = call("GET", f"{fixture.floor.base_url}/tasks/{fixture.accounts['list'].id}")
@@ -240,6 +275,17 @@ def scenarios(fixture: Fixture) -> list[Scenario]:
         Scenario(key, f"{BIG_TASKS:,} tasks, first page, {query}", big_list(fixture, query))
         for key, query in BIG_QUERIES.items()
     ]
+    finds = [
+        Scenario(key, f"{BIG_TASKS:,} tasks, {query}", big_list(fixture, query)) for key, query in FIND_QUERIES.items()
+    ]
+    cursor_query = f"{BIG_QUERIES[PLAIN_FIRST_PAGE]}&cursor={fixture.middle_cursor}"
+    finds.append(
+        Scenario(
+            "big_cursor",
+            f"{BIG_TASKS:,} tasks, {BIG_QUERIES[PLAIN_FIRST_PAGE]}, cursor page after {CURSOR_SKIP:,}",
+            big_list(fixture, cursor_query),
+        )
+    )
     return [
         Scenario("baseline_start", "baseline: bare FastAPI `async def` route (start of run)", baseline),
         Scenario("list", f"list: 20 of {LIST_TASKS} tasks, default sort", listing),
@@ -264,6 +310,7 @@ def scenarios(fixture: Fixture) -> list[Scenario]:
             background_title=f"login meanwhile ({LOGIN_CONNECTIONS} connections, a second wrk)",
         ),
         *big,
+        *finds,
         Scenario("baseline_end", "baseline: bare FastAPI `async def` route (end of run)", baseline),
     ]
 
@@ -370,6 +417,13 @@ def targets(measured: Measured, peak_rss_kb: int) -> list[Target]:
             f"{BIG_TASKS:,} tasks, {query}: p50 / list p50", results[key], results["list"], False, BIG_MAX_P50_FACTOR
         )
         for key, query in BIG_QUERIES.items()
+    ]
+    plain = results[PLAIN_FIRST_PAGE]
+    found += [
+        latency_factor_target(
+            f"{BIG_TASKS:,} tasks, {what}: p50 / plain first page p50", results[key], plain, False, FIND_MAX_P50_FACTOR
+        )
+        for key, what in [*FIND_QUERIES.items(), ("big_cursor", f"cursor page after {CURSOR_SKIP:,}")]
     ]
     found.append(
         latency_factor_target(
