@@ -184,3 +184,26 @@ def test_the_migrated_schema_matches_the_models(fresh_url: str, fresh_engine: En
         differences = compare_metadata(context, SQLModel.metadata)
 
     assert differences == []
+
+
+def test_upgrading_to_0006_indexes_the_tags_of_existing_tasks(fresh_url: str, fresh_engine: Engine) -> None:
+    migrate(fresh_url, "0005")
+    insert_user(fresh_engine, "ada", "ada@example.com")
+    with fresh_engine.begin() as connection:
+        user_id = connection.execute(text("SELECT id FROM users")).scalar_one()
+        for title, tags in (("tagged", '["Home", "errands"]'), ("untagged", "[]")):
+            connection.execute(
+                text(
+                    "INSERT INTO tasks (id, user_id, title, completed, created_at, updated_at, tags) "
+                    "VALUES (:id, :user_id, :title, false, :now, :now, :tags)"
+                ),
+                {"id": uuid.uuid4().hex, "user_id": user_id, "title": title, "now": datetime.now(UTC), "tags": tags},
+            )
+
+    migrate(fresh_url)
+
+    with fresh_engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT tasks.title, task_tags.tag FROM task_tags JOIN tasks ON tasks.id = task_tags.task_id")
+        ).all()
+    assert sorted(rows) == [("tagged", "errands"), ("tagged", "home")]
