@@ -283,6 +283,45 @@ def test_tag_filter_matches_a_non_ascii_tag(client: TestClient, alice: Account) 
     assert listed_ids(client, alice, tag="café") == [match["id"]]
 
 
+def test_tag_filter_ignores_non_ascii_case(client: TestClient, alice: Account) -> None:
+    match = create_task(client, alice, "a", tags=["École"])
+    create_task(client, alice, "b", tags=["ecole"])
+
+    assert listed_ids(client, alice, tag="éCOLE") == [match["id"]]
+
+
+def test_tag_filter_counts_a_task_once_after_its_tag_changes_case(client: TestClient, alice: Account) -> None:
+    task = create_task(client, alice, "a", tags=["Work"])
+    patched = client.patch(f"{alice.tasks_url}/{task['id']}", json={"tags": ["WORK"]}, headers=alice.headers)
+    assert patched.status_code == 200
+
+    page = list_page(client, alice, tag="work")
+
+    assert (ids(page["items"]), page["total"]) == ([task["id"]], 1)
+
+
+def test_tag_filter_total_counts_only_the_callers_tasks(client: TestClient, alice: Account, bob: Account) -> None:
+    mine = create_task(client, alice, "a", tags=["work"])
+    create_task(client, bob, "b", tags=["work"])
+    create_task(client, bob, "c", tags=["Work"])
+
+    page = list_page(client, alice, tag="work")
+
+    assert (ids(page["items"]), page["total"]) == ([mine["id"]], 1)
+
+
+@pytest.mark.parametrize("completed", ["true", "false"])
+def test_tag_filter_with_completed_counts_both(client: TestClient, alice: Account, completed: str) -> None:
+    done = create_task(client, alice, "a", tags=["work"], completed=True)
+    open_ = create_task(client, alice, "b", tags=["work"])
+    create_task(client, alice, "c", completed=True)
+
+    page = list_page(client, alice, tag="work", completed=completed)
+
+    expected = done if completed == "true" else open_
+    assert (ids(page["items"]), page["total"]) == ([expected["id"]], 1)
+
+
 def test_tag_filter_of_32_characters_is_accepted(client: TestClient, alice: Account) -> None:
     match = create_task(client, alice, "a", tags=["t" * 32])
 
