@@ -55,6 +55,14 @@ class Task(SQLModel, table=True):
         # reads the first index forwards, descending the second backwards.
         Index("ix_tasks_user_id_due_at_nulls_last_id", "user_id", text("(due_at IS NULL)"), "due_at", "id"),
         Index("ix_tasks_user_id_due_at_nulls_first_id", "user_id", text("(due_at IS NOT NULL)"), "due_at", "id"),
+        # Open tasks by due date: `overdue=true` and its count read only this index.
+        Index(
+            "ix_tasks_user_id_due_at_open",
+            "user_id",
+            "due_at",
+            postgresql_where=text("NOT completed"),
+            sqlite_where=text("NOT completed"),
+        ),
         # `q` on PostgreSQL: trigram indexes serve a case-insensitive substring search (ILIKE)
         # without reading every task. SQLite has no equivalent and reads the owner's tasks.
         *(

@@ -222,6 +222,10 @@ def _filters(shape: _FilterShape) -> list[ColumnElement[bool]]:
         now = bindparam("now", type_=UTCDateTime())
         overdue = and_(_c.completed == false(), _c.due_at < now)
         filters.append(overdue if shape.overdue else or_(_c.completed == true(), _c.due_at.is_(None), _c.due_at >= now))
+    if shape.due_before or shape.due_after:
+        # Implied by either comparison, and said so that the range is read from the index
+        # that starts with (user_id, due_at IS NOT NULL, due_at).
+        filters.append(_c.due_at.is_not(None))
     if shape.due_before:
         filters.append(_c.due_at < bindparam("due_before", type_=UTCDateTime()))
     if shape.due_after:

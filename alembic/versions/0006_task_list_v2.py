@@ -23,6 +23,7 @@ SORT_INDEXES = {
     "ix_tasks_user_id_due_at_nulls_last_id": ["user_id", sa.text("(due_at IS NULL)"), "due_at", "id"],
     "ix_tasks_user_id_due_at_nulls_first_id": ["user_id", sa.text("(due_at IS NOT NULL)"), "due_at", "id"],
 }
+OPEN_BY_DUE_AT = "ix_tasks_user_id_due_at_open"  # partial: open tasks only, for `overdue`
 TRIGRAM_COLUMNS = ("title", "description")
 BACKFILL_BATCH = 1000
 
@@ -30,6 +31,13 @@ BACKFILL_BATCH = 1000
 def upgrade() -> None:
     for name, columns in SORT_INDEXES.items():
         op.create_index(name, "tasks", columns)
+    op.create_index(
+        OPEN_BY_DUE_AT,
+        "tasks",
+        ["user_id", "due_at"],
+        postgresql_where=sa.text("NOT completed"),
+        sqlite_where=sa.text("NOT completed"),
+    )
     op.create_table(
         "task_tags",
         sa.Column("task_id", sa.Uuid(), nullable=False),
@@ -80,5 +88,6 @@ def downgrade() -> None:
             op.drop_index(f"ix_tasks_{column}_trgm", table_name="tasks")
         # The extension stays: something else in the database may use it.
     op.drop_table("task_tags")
+    op.drop_index(OPEN_BY_DUE_AT, table_name="tasks")
     for name in SORT_INDEXES:
         op.drop_index(name, table_name="tasks")
