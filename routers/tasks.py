@@ -6,6 +6,8 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path, Query, Response, status
+from starlette.routing import Match
+from starlette.types import Scope
 
 from core.db import DatabaseDep
 from core.deps import CurrentUser, CursorsDep
@@ -26,7 +28,22 @@ from routers.responses import error_responses, json_response
 from services import task_list, tasks
 from services.tasks import TaskRow
 
-router = APIRouter(prefix="/api/{user_id}/tasks", tags=["tasks"], route_class=OwnerScopedRoute)
+# The collection's own sub-paths: a `{task_id}` never names one of them.
+COLLECTION_PATHS = frozenset({"bulk", "clear-completed"})
+
+
+class TaskRoute(OwnerScopedRoute):
+    """`PUT /tasks/bulk` is a method the path does not take (405, with `Allow: POST`), not a
+    PUT of a task whose id is malformed (400): `/{task_id}` does not match `bulk`."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        match, child_scope = super().matches(scope)
+        if match is not Match.NONE and child_scope.get("path_params", {}).get("task_id") in COLLECTION_PATHS:
+            return Match.NONE, {}
+        return match, child_scope
+
+
+router = APIRouter(prefix="/api/{user_id}/tasks", tags=["tasks"], route_class=TaskRoute)
 
 # `user_id` is checked against the token before anything else (see OwnerScopedRoute);
 # each route still declares it so the OpenAPI document shows it. Each route does all of its

@@ -214,3 +214,14 @@ def test_a_405_names_every_method_the_path_takes(
 
     assert response.status_code == 405
     assert {m.strip() for m in response.headers["Allow"].split(",")} >= allowed
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "PATCH", "DELETE"])
+@pytest.mark.parametrize("action", ["bulk", "clear-completed"])
+def test_the_collections_action_paths_take_only_post_and_are_not_task_ids(
+    client: TestClient, alice: Account, method: str, action: str
+) -> None:
+    response = client.request(method, f"{alice.tasks_url}/{action}", headers=alice.headers)
+
+    assert response.status_code == 405  # not a 400 for a malformed task id
+    assert response.headers["Allow"] == "POST"
