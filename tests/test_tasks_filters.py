@@ -422,6 +422,17 @@ def test_overdue_false_lists_every_task_that_is_not_overdue(client: TestClient, 
     assert listed_set(client, alice, overdue=spelling) == not_overdue
 
 
+@pytest.mark.parametrize("overdue", ["true", "false"])
+def test_overdue_total_counts_every_match_across_pages(client: TestClient, alice: Account, overdue: str) -> None:
+    overdue_ids, not_overdue_ids = overdue_cases(client, alice)
+    expected = overdue_ids if overdue == "true" else not_overdue_ids
+
+    page = list_page(client, alice, overdue=overdue, limit=1)
+
+    assert page["total"] == len(expected)
+    assert page["next_cursor"] is not None
+
+
 def test_a_task_becomes_overdue_when_reopened(client: TestClient, alice: Account) -> None:
     task = create_task(client, alice, "late", due_at=PAST, completed=True)
     assert listed_ids(client, alice, overdue="true") == []
