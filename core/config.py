@@ -58,6 +58,20 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int) -> int:
     return value
 
 
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off", "")
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value not in _TRUE + _FALSE:
+        raise ConfigError(f"{name} must be true or false, got {raw!r}")
+    return value in _TRUE
+
+
 def parse_networks(env: Mapping[str, str], name: str) -> tuple[IPv4Network | IPv6Network, ...]:
     networks = []
     for item in env.get(name, "").split(","):
@@ -87,6 +101,8 @@ class Settings:
     trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()
     log_format: str = "json"
     log_level: str = "INFO"
+    # Task writes without If-Match are a 428, so that no client can overwrite blindly.
+    require_if_match: bool = False
 
     def __post_init__(self) -> None:
         if not self.secret:
@@ -132,6 +148,7 @@ class Settings:
             trusted_proxies=parse_networks(env, "TRUSTED_PROXIES"),
             log_format=env.get("LOG_FORMAT", "").strip().lower() or "json",
             log_level=env.get("LOG_LEVEL", "").strip().upper() or "INFO",
+            require_if_match=_bool(env, "REQUIRE_IF_MATCH", False),
         )
 
     def __repr__(self) -> str:  # never print the secret or database password

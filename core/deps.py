@@ -11,6 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from core.authentication import AuthenticationFailed, Caller, caller_of
 from core.client_address import client_address
+from core.config import Settings
 from core.cursors import CursorCodec
 from core.security import PasswordHasher, TokenService
 from services.sessions import SessionStart
@@ -38,6 +39,11 @@ async def get_hasher(request: Request) -> PasswordHasher:
 async def get_throttle(request: Request) -> Throttle:
     throttle: Throttle = request.app.state.throttle
     return throttle
+
+
+async def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
 
 
 async def get_cursors(request: Request) -> CursorCodec:
@@ -72,6 +78,7 @@ async def get_current_user(
 TokensDep = Annotated[TokenService, Depends(get_tokens)]
 HasherDep = Annotated[PasswordHasher, Depends(get_hasher)]
 ThrottleDep = Annotated[Throttle, Depends(get_throttle)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
 CursorsDep = Annotated[CursorCodec, Depends(get_cursors)]
 ClientAddressDep = Annotated[str, Depends(get_client_address)]
 SessionStartDep = Annotated[SessionStart, Depends(get_session_start)]

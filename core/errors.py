@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -13,6 +13,8 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from core.asgi import TrackedSend
+from core.conditional import version_tag
+from models.task import TaskConflict, TaskPublic
 from services.errors import (
     AccountGone,
     AlreadyTaken,
@@ -25,6 +27,7 @@ from services.errors import (
     SessionNotFound,
     TaskNotFound,
     TooManyAttempts,
+    VersionMismatch,
     WrongPassword,
 )
 
@@ -71,6 +74,19 @@ async def domain_error(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": exc.message}, status_code=status, headers=headers)
 
 
+async def version_mismatch(_request: Request, exc: Exception) -> Response:
+    # 412 with the task as it is now and its ETag: the client merges and tries again.
+    assert isinstance(exc, VersionMismatch)
+    task = TaskPublic.model_validate(exc.current)
+    body = TaskConflict(**task.model_dump(), detail=exc.message)
+    return Response(
+        body.model_dump_json(),
+        status_code=412,
+        headers={"ETag": version_tag(body.version)},
+        media_type="application/json",
+    )
+
+
 def database_unavailable_response() -> JSONResponse:
     return JSONResponse(
         {"detail": DATABASE_UNAVAILABLE},
@@ -100,6 +116,7 @@ async def method_not_allowed(request: Request, _exc: Exception) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(DomainError, domain_error)
+    app.add_exception_handler(VersionMismatch, version_mismatch)
     app.add_exception_handler(405, method_not_allowed)
     for kind in DATABASE_UNAVAILABLE_ERRORS:
         app.add_exception_handler(kind, database_unavailable)

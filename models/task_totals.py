@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from sqlalchemy import BigInteger
 from sqlmodel import Field as Column
 from sqlmodel import SQLModel
 
@@ -17,3 +18,7 @@ class TaskTotals(SQLModel, table=True):
     user_id: uuid.UUID = Column(foreign_key="users.id", ondelete="CASCADE", primary_key=True)
     total: int = 0
     completed: int = 0
+    # One more on every write to any of the user's tasks, in the same transaction: the
+    # list's ETag, and the order of changes that delta sync reads. The row lock of this
+    # increment puts one user's task writes in commit order.
+    changes: int = Column(default=0, sa_type=BigInteger, nullable=False, sa_column_kwargs={"server_default": "0"})

@@ -16,7 +16,9 @@ _DESCRIPTIONS = {
     403: "The resource belongs to another user",
     404: "No such resource",
     409: "The username or email is already taken",
+    412: "`If-Match` names another version: the body is the task as it is now",
     413: "Request body larger than the configured limit",
+    428: "This server requires `If-Match` on task writes (`REQUIRE_IF_MATCH`)",
     429: "Too many attempts; retry after `Retry-After` seconds",
     503: "The database is unreachable; retry after `Retry-After` seconds",
 }

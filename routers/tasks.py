@@ -5,18 +5,21 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path, Query, Response, status
+from fastapi import APIRouter, Body, Header, HTTPException, Path, Query, Response, status
 from starlette.routing import Match
 from starlette.types import Scope
 
+from core.conditional import MalformedConditionalHeader, parse_entity_tags, version_tag, weak_digest_tag
+from core.config import Settings
 from core.db import DatabaseDep
-from core.deps import CurrentUser, CursorsDep
+from core.deps import CurrentUser, CursorsDep, SettingsDep
 from core.routing import OwnerScopedRoute
 from models.task import (
     ClearCompletedResult,
     TaskBulkRequest,
     TaskBulkResult,
     TaskCompletion,
+    TaskConflict,
     TaskCreate,
     TaskListParams,
     TaskPage,
@@ -26,7 +29,7 @@ from models.task import (
 )
 from routers.responses import error_responses, json_response
 from services import task_list, tasks
-from services.tasks import TaskRow
+from services.tasks import IfMatch, TaskRow
 
 # The collection's own sub-paths: a `{task_id}` never names one of them.
 COLLECTION_PATHS = frozenset({"bulk", "clear-completed"})
@@ -57,10 +60,65 @@ UserId = Annotated[
 TaskId = Annotated[uuid.UUID, Path(description="The task's id; a value that is not a UUID is a 400")]
 
 
+IfMatchHeader = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        description='The `ETag` of the task as you last read it (`"3"`), a list of them, or `*`: '
+        "the write happens only if the task is still at that version, else 412 with the task as it is now",
+    ),
+]
+IfNoneMatchHeader = Annotated[
+    str | None,
+    Header(alias="If-None-Match", description="An `ETag` you hold: 304 without a body if it is still current"),
+]
+
+_ETAG_HEADER: dict[str, Any] = {
+    "ETag": {"description": 'The version as an entity tag: `"<version>"`', "schema": {"type": "string"}}
+}
+_LIST_ETAG_HEADER: dict[str, Any] = {
+    "ETag": {"description": "A weak tag that changes whenever the page would", "schema": {"type": "string"}}
+}
+_NOT_MODIFIED: dict[str, Any] = {"description": "`If-None-Match` names the current `ETag`", "headers": _ETAG_HEADER}
+_PRECONDITION_FAILED: dict[str, Any] = {
+    "model": TaskConflict,
+    "description": "`If-Match` names another version: the body is the task as it is now, with its `ETag`",
+    "headers": _ETAG_HEADER,
+}
+_ONE_TASK: dict[str, Any] = {"description": "The task", "headers": _ETAG_HEADER}
+
+
+def _write_condition(if_match: str | None, settings: Settings) -> IfMatch | None:
+    """The write's precondition from `If-Match`; 428 without one when the deployment
+    requires it (`REQUIRE_IF_MATCH`)."""
+    if if_match is None:
+        if settings.require_if_match:
+            raise HTTPException(428, "Send If-Match with the task's ETag: this server refuses blind overwrites")
+        return None
+    try:
+        tags = parse_entity_tags(if_match)
+    except MalformedConditionalHeader:
+        raise HTTPException(400, 'If-Match must be * or a list of entity tags such as "3"') from None
+    return IfMatch(versions=tags.strong_versions(), any_version=tags.any)
+
+
 def _task_response(
     task: TaskRow, status_code: int = status.HTTP_200_OK, headers: dict[str, str] | None = None
 ) -> Response:
-    return json_response(TaskPublic.model_validate(task), status_code, headers)
+    return json_response(
+        TaskPublic.model_validate(task), status_code, {**(headers or {}), "ETag": version_tag(task.version)}
+    )
+
+
+def _not_modified(if_none_match: str | None, etag: str, opaque: str) -> Response | None:
+    """304 when `If-None-Match` names `etag` (whose quoted part is `opaque`), else None."""
+    if if_none_match is None:
+        return None
+    try:
+        matches = parse_entity_tags(if_none_match).weak_matches(opaque)
+    except MalformedConditionalHeader:
+        return None  # a header we cannot read is ignored: the full answer is always correct
+    return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag}) if matches else None
 
 
 _CREATED: dict[int | str, dict[str, Any]] = {
@@ -71,7 +129,8 @@ _CREATED: dict[int | str, dict[str, Any]] = {
                 "description": "The new task's URL: `/api/{user_id}/tasks/{task_id}`",
                 "required": True,
                 "schema": {"type": "string", "format": "uri-reference"},
-            }
+            },
+            **_ETAG_HEADER,
         },
     }
 }
@@ -100,7 +159,11 @@ def create_task(user_id: UserId, body: TaskCreate, current_user: CurrentUser, db
     description="Filters combine with AND. Page with `offset`, or with `cursor` (the previous "
     "page's `next_cursor`), which never skips or repeats a task while the list changes; a cursor "
     "belongs to the sort, order and filters it came from (another one is a 400), `limit` may change.",
-    responses=error_responses(400, 401, 403, 503),
+    responses={
+        200: {"description": "A page of tasks", "headers": _LIST_ETAG_HEADER},
+        304: {"description": "`If-None-Match` names the current `ETag`", "headers": _LIST_ETAG_HEADER},
+        **error_responses(400, 401, 403, 503),
+    },
 )
 def list_tasks(
     user_id: UserId,
@@ -108,12 +171,21 @@ def list_tasks(
     current_user: CurrentUser,
     db: DatabaseDep,
     cursors: CursorsDep,
+    if_none_match: IfNoneMatchHeader = None,
 ) -> Response:
     caller = current_user.claims
     query = task_list.query_key(caller.subject, params)
     position = None if params.cursor is None else cursors.open(query, params.cursor)
     with db.read_session() as session:
         page = task_list.list_tasks(session, caller, params, position)
+    # The page depends on the query and on the owner's tasks, which cannot change without
+    # moving the change counter; the total and the ids cover what time alone changes
+    # (`overdue`). No task is read twice for it.
+    etag = weak_digest_tag(
+        query, params.limit, params.offset, params.cursor, page.changes, page.total, *(row.id for row in page.rows)
+    )
+    if (unchanged := _not_modified(if_none_match, etag, etag[3:-1])) is not None:
+        return unchanged
     answer = TaskPage(
         items=[TaskPublic.model_validate(task) for task in page.rows],
         total=page.total,
@@ -121,7 +193,7 @@ def list_tasks(
         offset=0 if position is not None else params.offset,
         next_cursor=None if page.next_position is None else cursors.seal(query, page.next_position),
     )
-    return json_response(answer)
+    return json_response(answer, headers={"ETag": etag})
 
 
 @router.post(
@@ -157,11 +229,19 @@ def clear_completed(user_id: UserId, current_user: CurrentUser, db: DatabaseDep)
     response_model=TaskPublic,
     operation_id="tasks_get",
     summary="Get one task",
-    responses=error_responses(400, 401, 403, 404, 503),
+    responses={200: _ONE_TASK, 304: _NOT_MODIFIED, **error_responses(400, 401, 403, 404, 503)},
 )
-def get_task(user_id: UserId, task_id: TaskId, current_user: CurrentUser, db: DatabaseDep) -> Response:
+def get_task(
+    user_id: UserId,
+    task_id: TaskId,
+    current_user: CurrentUser,
+    db: DatabaseDep,
+    if_none_match: IfNoneMatchHeader = None,
+) -> Response:
     with db.read_session() as session:
         task = tasks.get_task(session, current_user.claims, task_id)
+    if (unchanged := _not_modified(if_none_match, version_tag(task.version), str(task.version))) is not None:
+        return unchanged
     return _task_response(task)
 
 
@@ -170,13 +250,20 @@ def get_task(user_id: UserId, task_id: TaskId, current_user: CurrentUser, db: Da
     response_model=TaskPublic,
     operation_id="tasks_replace",
     summary="Replace a task (all fields)",
-    responses=error_responses(400, 401, 403, 404, 413, 503),
+    responses={200: _ONE_TASK, 412: _PRECONDITION_FAILED, **error_responses(400, 401, 403, 404, 413, 428, 503)},
 )
 def replace_task(
-    user_id: UserId, task_id: TaskId, body: TaskReplace, current_user: CurrentUser, db: DatabaseDep
+    user_id: UserId,
+    task_id: TaskId,
+    body: TaskReplace,
+    current_user: CurrentUser,
+    db: DatabaseDep,
+    settings: SettingsDep,
+    if_match: IfMatchHeader = None,
 ) -> Response:
+    condition = _write_condition(if_match, settings)
     with db.session() as session:
-        task = tasks.replace_task(session, current_user.claims, task_id, body)
+        task = tasks.replace_task(session, current_user.claims, task_id, body, condition)
     return _task_response(task)
 
 
@@ -186,13 +273,20 @@ def replace_task(
     operation_id="tasks_update",
     summary="Change some fields of a task",
     description="Fields left out stay as they are; `null` clears `description` or `due_at`. An empty object is a 400.",
-    responses=error_responses(400, 401, 403, 404, 413, 503),
+    responses={200: _ONE_TASK, 412: _PRECONDITION_FAILED, **error_responses(400, 401, 403, 404, 413, 428, 503)},
 )
 def update_task(
-    user_id: UserId, task_id: TaskId, body: TaskPatch, current_user: CurrentUser, db: DatabaseDep
+    user_id: UserId,
+    task_id: TaskId,
+    body: TaskPatch,
+    current_user: CurrentUser,
+    db: DatabaseDep,
+    settings: SettingsDep,
+    if_match: IfMatchHeader = None,
 ) -> Response:
+    condition = _write_condition(if_match, settings)
     with db.session() as session:
-        task = tasks.patch_task(session, current_user.claims, task_id, body)
+        task = tasks.patch_task(session, current_user.claims, task_id, body, condition)
     return _task_response(task)
 
 
@@ -202,11 +296,19 @@ def update_task(
     response_class=Response,
     operation_id="tasks_delete",
     summary="Delete a task",
-    responses=error_responses(400, 401, 403, 404, 503),
+    responses={412: _PRECONDITION_FAILED, **error_responses(400, 401, 403, 404, 428, 503)},
 )
-def delete_task(user_id: UserId, task_id: TaskId, current_user: CurrentUser, db: DatabaseDep) -> Response:
+def delete_task(
+    user_id: UserId,
+    task_id: TaskId,
+    current_user: CurrentUser,
+    db: DatabaseDep,
+    settings: SettingsDep,
+    if_match: IfMatchHeader = None,
+) -> Response:
+    condition = _write_condition(if_match, settings)
     with db.session() as session:
-        tasks.delete_task(session, current_user.claims, task_id)
+        tasks.delete_task(session, current_user.claims, task_id, condition)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -215,19 +317,22 @@ def delete_task(user_id: UserId, task_id: TaskId, current_user: CurrentUser, db:
     response_model=TaskPublic,
     operation_id="tasks_complete",
     summary='Mark a task completed (or reopen it with {"completed": false})',
-    responses=error_responses(400, 401, 403, 404, 413, 503),
+    responses={200: _ONE_TASK, 412: _PRECONDITION_FAILED, **error_responses(400, 401, 403, 404, 413, 428, 503)},
 )
 def complete_task(
     user_id: UserId,
     task_id: TaskId,
     current_user: CurrentUser,
     db: DatabaseDep,
+    settings: SettingsDep,
+    if_match: IfMatchHeader = None,
     body: Annotated[
         TaskCompletion | None,
         Body(description='Optional: none, or `{"completed": true}`, completes; `{"completed": false}` reopens'),
     ] = None,
 ) -> Response:
     completed = True if body is None else body.completed
+    condition = _write_condition(if_match, settings)
     with db.session() as session:
-        task = tasks.set_completion(session, current_user.claims, task_id, completed)
+        task = tasks.set_completion(session, current_user.claims, task_id, completed, condition)
     return _task_response(task)

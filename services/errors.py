@@ -62,3 +62,13 @@ class InvalidCursor(DomainError):
 
 class CursorMismatch(InvalidCursor):
     message = "This cursor belongs to a list with another sort, order or filters (or another user)"
+
+
+class VersionMismatch(DomainError):
+    """The task is not at the version the write was conditioned on (`If-Match`)."""
+
+    message = "The task has changed since you read it (its version does not match If-Match)"
+
+    def __init__(self, current: object) -> None:
+        super().__init__()
+        self.current = current  # the task as it is now, for the client to merge with

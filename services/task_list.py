@@ -59,6 +59,8 @@ _LIKE_ESCAPE = "/"
 class TaskPageResult:
     rows: Sequence[TaskRow]
     total: int
+    # The owner's change counter when the page was read: any task write moves it.
+    changes: int
     # Where the next page starts (JSON values, for a cursor), or None when nothing follows.
     next_position: list[Any] | None
 
@@ -269,6 +271,11 @@ def _total(shape: _FilterShape) -> ColumnElement[int]:
     return func.coalesce(select(counted).where(_totals.c.user_id == bindparam("owner_id")).scalar_subquery(), 0)
 
 
+_CHANGES = func.coalesce(
+    select(_totals.c.changes).where(_totals.c.user_id == bindparam("owner_id")).scalar_subquery(), 0
+)
+
+
 def query_key(owner_id: uuid.UUID, params: TaskListParams) -> str:
     """What a cursor is bound to: the owner, the sort and every filter (not `limit`)."""
 
@@ -315,12 +322,13 @@ def list_tasks(
         answer = _execute(session, _empty_statement(shape, with_session), values).one()
         if not answer.live:
             raise AccountGone
-        return TaskPageResult([], int(answer.total), None)
+        return TaskPageResult([], int(answer.total), int(answer.changes), None)
     if not rows[0].live:
         raise AccountGone
     page = rows[: params.limit]
     more = len(rows) > params.limit
-    return TaskPageResult(page, int(rows[0].total), position_of(params.sort, page[-1]) if more else None)
+    next_position = position_of(params.sort, page[-1]) if more else None
+    return TaskPageResult(page, int(rows[0].total), int(rows[0].changes), next_position)
 
 
 @functools.lru_cache(maxsize=512)
@@ -333,7 +341,7 @@ def _page_statement(
     if resume is not None:
         filters.append(_after_position(sort, order, null_due_at=resume == "null_due_at"))
     return (
-        select(_tasks, _total(shape).label("total"), liveness(with_session).label("live"))
+        select(_tasks, _total(shape).label("total"), _CHANGES.label("changes"), liveness(with_session).label("live"))
         .where(*filters)
         .order_by(*_order_by(sort, order))
         .limit(bindparam("limit"))
@@ -342,8 +350,8 @@ def _page_statement(
 
 
 @functools.lru_cache(maxsize=128)
-def _empty_statement(shape: _FilterShape, with_session: bool) -> Select[bool, int]:
-    return select(liveness(with_session).label("live"), _total(shape).label("total"))
+def _empty_statement(shape: _FilterShape, with_session: bool) -> Select[bool, int, int]:
+    return select(liveness(with_session).label("live"), _total(shape).label("total"), _CHANGES.label("changes"))
 
 
 def _execute(session: Session, statement: Any, values: dict[str, Any]) -> Any:

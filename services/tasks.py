@@ -14,6 +14,7 @@ import functools
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,7 +26,7 @@ from core.security import TokenClaims
 from models.common import utc_now
 from models.task import BulkAction, Priority, Task, TaskCreate, TaskPatch, TaskReplace, TaskTag, tag_key
 from models.task_totals import TaskTotals
-from services.errors import AccountGone, NotTaskOwner, TaskNotFound
+from services.errors import AccountGone, NotTaskOwner, TaskNotFound, VersionMismatch
 from services.sessions import liveness, liveness_values, require_live
 from services.sql import upsert_insert
 
@@ -38,10 +39,22 @@ _totals = TaskTotals.__table__  # type: ignore[attr-defined]
 # Statements built once and run with bound values: building a statement and its cache key
 # costs more than running it against an index.
 _INSERT = insert(_tasks).returning(*_tasks.c)
-_UPDATE = update(_tasks).where(_tasks.c.id == bindparam("task_id")).returning(*_tasks.c)
+# A compare-and-set: the write happens only if the task still has the version it was read
+# with (the locking read before it makes a miss impossible on PostgreSQL; the condition
+# keeps the guarantee in the statement itself).
+_UPDATE = (
+    update(_tasks)
+    .where(_tasks.c.id == bindparam("task_id"), _tasks.c.version == bindparam("read_version"))
+    .returning(*_tasks.c)
+)
 _DELETE = (
     delete(_tasks)
     .where(_tasks.c.id == bindparam("task_id"), _tasks.c.user_id == bindparam("owner_id"))
+    .returning(_tasks.c.completed)
+)
+_DELETE_VERSION = (
+    delete(_tasks)
+    .where(_tasks.c.id == bindparam("task_id"), _tasks.c.version == bindparam("read_version"))
     .returning(_tasks.c.completed)
 )
 _INSERT_TAGS = insert(_task_tags)
@@ -58,6 +71,18 @@ _BULK_DELETE = delete(_tasks).where(
 )
 _BULK_SET_COMPLETION = update(_tasks).where(_tasks.c.id.in_(bindparam("ids", expanding=True)))
 _CLEAR_COMPLETED = delete(_tasks).where(_tasks.c.user_id == bindparam("owner_id"), _tasks.c.completed)
+
+
+@dataclass(frozen=True)
+class IfMatch:
+    """A write's precondition on the task's version (HTTP `If-Match`, parsed by the router):
+    any of `versions`, or any version at all (`*`)."""
+
+    versions: frozenset[int] = frozenset()
+    any_version: bool = False
+
+    def accepts(self, version: int) -> bool:
+        return self.any_version or version in self.versions
 
 
 @functools.cache
@@ -85,9 +110,9 @@ def create_task(session: Session, caller: TokenClaims, data: TaskCreate) -> Task
         "version": 1,
     }
     try:
+        values["change_seq"] = _count(session, owner_id, total=1, completed=int(data.completed))
         task = _execute(session, _INSERT, values).one()
         _index_tags(session, task, data.tags)
-        _count(session, owner_id, total=1, completed=int(data.completed))
         session.commit()
     except IntegrityError:  # the foreign key: the account went after the check
         session.rollback()
@@ -99,12 +124,16 @@ def get_task(session: Session, caller: TokenClaims, task_id: uuid.UUID) -> TaskR
     return _found(session, caller, task_id, for_update=False)
 
 
-def replace_task(session: Session, caller: TokenClaims, task_id: uuid.UUID, data: TaskReplace) -> TaskRow:
-    return _update(session, caller, task_id, _stored(data.model_dump()))
+def replace_task(
+    session: Session, caller: TokenClaims, task_id: uuid.UUID, data: TaskReplace, if_match: IfMatch | None = None
+) -> TaskRow:
+    return _update(session, caller, task_id, _stored(data.model_dump()), if_match)
 
 
-def patch_task(session: Session, caller: TokenClaims, task_id: uuid.UUID, data: TaskPatch) -> TaskRow:
-    return _update(session, caller, task_id, _stored(data.changes()))
+def patch_task(
+    session: Session, caller: TokenClaims, task_id: uuid.UUID, data: TaskPatch, if_match: IfMatch | None = None
+) -> TaskRow:
+    return _update(session, caller, task_id, _stored(data.changes()), if_match)
 
 
 def _stored(fields: dict[str, Any]) -> dict[str, Any]:
@@ -114,19 +143,33 @@ def _stored(fields: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
-def set_completion(session: Session, caller: TokenClaims, task_id: uuid.UUID, completed: bool) -> TaskRow:
-    return _update(session, caller, task_id, {"completed": completed})
+def set_completion(
+    session: Session, caller: TokenClaims, task_id: uuid.UUID, completed: bool, if_match: IfMatch | None = None
+) -> TaskRow:
+    return _update(session, caller, task_id, {"completed": completed}, if_match)
 
 
-def delete_task(session: Session, caller: TokenClaims, task_id: uuid.UUID) -> None:
-    require_live(session, caller)
-    deleted = _execute(session, _DELETE, {"task_id": task_id, "owner_id": caller.subject}).first()
-    if deleted is None:
-        session.rollback()
-        get_task(session, caller, task_id)  # raises: 404 for no such task, 403 for another's
+def delete_task(session: Session, caller: TokenClaims, task_id: uuid.UUID, if_match: IfMatch | None = None) -> None:
+    if if_match is not None:
+        task = _found(session, caller, task_id, for_update=True)
+        _check(session, task, if_match)
+        deleted = _execute(session, _DELETE_VERSION, {"task_id": task_id, "read_version": task.version}).one()
     else:
-        _count(session, caller.subject, total=-1, completed=-int(deleted.completed))
-        session.commit()
+        require_live(session, caller)
+        found = _execute(session, _DELETE, {"task_id": task_id, "owner_id": caller.subject}).first()
+        if found is None:
+            session.rollback()
+            get_task(session, caller, task_id)  # raises: 404 for no such task, 403 for another's
+            raise TaskNotFound  # (deleted meanwhile)
+        deleted = found
+    _count(session, caller.subject, total=-1, completed=-int(deleted.completed))
+    session.commit()
+
+
+def _check(session: Session, task: TaskRow, if_match: IfMatch | None) -> None:
+    if if_match is not None and not if_match.accepts(task.version):
+        session.rollback()  # releases the row lock
+        raise VersionMismatch(task)
 
 
 def _execute(session: Session, statement: Any, values: dict[str, Any]) -> CursorResult[Any]:
@@ -150,24 +193,30 @@ def _found(session: Session, caller: TokenClaims, task_id: uuid.UUID, *, for_upd
     return task
 
 
-def _update(session: Session, caller: TokenClaims, task_id: uuid.UUID, changes: dict[str, Any]) -> TaskRow:
+def _update(
+    session: Session, caller: TokenClaims, task_id: uuid.UUID, changes: dict[str, Any], if_match: IfMatch | None
+) -> TaskRow:
     """Write only what differs; a write that changes nothing leaves `updated_at` and
     `version` alone.
     FOR UPDATE (PostgreSQL) serializes concurrent writes to one task, so two concurrent
-    completions cannot both stamp their own `completed_at` or both move the counters."""
+    completions cannot both stamp their own `completed_at` or both move the counters, and
+    of two writers with the same `If-Match` the second sees the first one's version."""
     task = _found(session, caller, task_id, for_update=True)
+    _check(session, task, if_match)
     owner_id = caller.subject
     changed = {name: value for name, value in changes.items() if getattr(task, name) != value}
     if not changed:
         session.commit()  # releases the row lock
         return task
     now = utc_now()
+    completed_delta = 0
     if "completed" in changed:
         changed["completed_at"] = now if changed["completed"] else None
-        _count(session, owner_id, completed=1 if changed["completed"] else -1)
+        completed_delta = 1 if changed["completed"] else -1
     changed["updated_at"] = _after(task.updated_at, now)
     changed["version"] = task.version + 1
-    task = _execute(session, _UPDATE, {"task_id": task_id, **changed}).one()
+    changed["change_seq"] = _count(session, owner_id, completed=completed_delta)
+    task = _execute(session, _UPDATE, {"task_id": task_id, "read_version": task.version, **changed}).one()
     if "tags" in changed:
         _execute(session, _DELETE_TAGS, {"task_id": task_id})
         _index_tags(session, task, changed["tags"])
@@ -194,8 +243,8 @@ def bulk(session: Session, caller: TokenClaims, action: BulkAction, ids: Sequenc
         session.rollback()
         raise NotTaskOwner if someone_elses else TaskNotFound
     if action is BulkAction.DELETE:
-        _execute(session, _BULK_DELETE, {"ids": list(ids), "owner_id": owner_id})
         _count(session, owner_id, total=-len(own), completed=-sum(task.completed for task in own))
+        _execute(session, _BULK_DELETE, {"ids": list(ids), "owner_id": owner_id})
         changed = len(own)
     else:
         changed = _set_completion(session, owner_id, own, action is BulkAction.COMPLETE)
@@ -208,6 +257,7 @@ def _set_completion(session: Session, owner_id: uuid.UUID, tasks: Sequence[TaskR
     if not to_change:
         return 0
     now = utc_now()
+    change_seq = _count(session, owner_id, completed=len(to_change) if completed else -len(to_change))
     # One UPDATE per new `updated_at`: all of them `now`, unless a task's clock is ahead.
     by_updated_at: dict[datetime, list[uuid.UUID]] = defaultdict(list)
     for task in to_change:
@@ -218,38 +268,44 @@ def _set_completion(session: Session, owner_id: uuid.UUID, tasks: Sequence[TaskR
             "completed_at": now if completed else None,
             "updated_at": updated_at,
             "version": _tasks.c.version + 1,
+            "change_seq": change_seq,
         }
         _execute(session, _BULK_SET_COMPLETION.values(values), {"ids": ids})
-    _count(session, owner_id, completed=len(to_change) if completed else -len(to_change))
     return len(to_change)
 
 
 def clear_completed(session: Session, caller: TokenClaims) -> int:
     require_live(session, caller)
-    cleared = _execute(session, _CLEAR_COMPLETED, {"owner_id": caller.subject}).rowcount
-    _count(session, caller.subject, total=-cleared, completed=-cleared)
+    cleared = int(_execute(session, _CLEAR_COMPLETED, {"owner_id": caller.subject}).rowcount)
+    if cleared:
+        _count(session, caller.subject, total=-cleared, completed=-cleared)
     session.commit()
-    return int(cleared)
+    return cleared
 
 
-def _count(session: Session, owner_id: uuid.UUID, *, total: int = 0, completed: int = 0) -> None:
-    """Move the owner's counters in the caller's transaction (created on the first task)."""
+def _count(session: Session, owner_id: uuid.UUID, *, total: int = 0, completed: int = 0) -> int:
+    """Move the owner's counters in the caller's transaction (created on the first task),
+    count one more change, and return the change counter's new value. The row lock this
+    takes is held to the commit: one user's task writes commit in the counter's order."""
     statement = _count_statement(session.get_bind().dialect.name)
-    _execute(session, statement, {"user_id": owner_id, "total": total, "completed": completed})
+    values = {"user_id": owner_id, "total": total, "completed": completed}
+    return int(_execute(session, statement, values).scalar_one())
 
 
 @functools.cache
 def _count_statement(dialect: str) -> Any:
     return (
         upsert_insert(dialect, _totals)
-        .values(user_id=bindparam("user_id"), total=bindparam("total"), completed=bindparam("completed"))
+        .values(user_id=bindparam("user_id"), total=bindparam("total"), completed=bindparam("completed"), changes=1)
         .on_conflict_do_update(
             index_elements=[_totals.c.user_id],
             set_={
                 "total": _totals.c.total + bindparam("total"),
                 "completed": _totals.c.completed + bindparam("completed"),
+                "changes": _totals.c.changes + 1,
             },
         )
+        .returning(_totals.c.changes)
     )
 
 
