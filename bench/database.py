@@ -71,7 +71,7 @@ BULK_INSERT = text(
     """
 )
 
-# What the service layer writes beside each task's tags (the tags are lower case already).
+# What the service layer writes beside each task: its tags (lower case already) and its text.
 INDEX_TAGS = text(
     """
     INSERT INTO task_tags (task_id, tag, user_id)
@@ -80,6 +80,13 @@ INDEX_TAGS = text(
     """
 )
 
+
+INDEX_TEXT = text(
+    """
+    INSERT INTO task_search (task_id, user_id, title, description)
+    SELECT id, user_id, title, description FROM tasks WHERE user_id = :owner
+    """
+)
 
 RECOUNT_TOTALS = text(
     """
@@ -176,6 +183,7 @@ def seed_bulk(url: str, owner_id: str, count: int) -> None:
         with engine.begin() as connection:
             connection.execute(BULK_INSERT, {"owner": owner_id, "count": count})
             connection.execute(INDEX_TAGS, {"owner": owner_id})
+            connection.execute(INDEX_TEXT, {"owner": owner_id})
             connection.execute(RECOUNT_TOTALS, {"owner": owner_id})
     finally:
         engine.dispose()
@@ -185,6 +193,7 @@ def vacuum_analyze(url: str) -> None:
     """What autovacuum would have done by the time a real table held this much."""
     _execute(url, "VACUUM (ANALYZE) tasks")
     _execute(url, "VACUUM (ANALYZE) task_tags")
+    _execute(url, "VACUUM (ANALYZE) task_search")
     _execute(url, "VACUUM (ANALYZE) users")
     _execute(url, "VACUUM (ANALYZE) task_totals")
 

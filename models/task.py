@@ -65,17 +65,6 @@ class Task(SQLModel, table=True):
             postgresql_where=text("NOT completed"),
             sqlite_where=text("NOT completed"),
         ),
-        # `q` on PostgreSQL: trigram indexes serve a case-insensitive substring search (ILIKE)
-        # without reading every task. SQLite has no equivalent and reads the owner's tasks.
-        *(
-            Index(
-                f"ix_tasks_{column}_trgm",
-                column,
-                postgresql_using="gin",
-                postgresql_ops={column: "gin_trgm_ops"},
-            ).ddl_if(dialect="postgresql")
-            for column in ("title", "description")
-        ),
     )
 
     id: uuid.UUID = Column(default_factory=uuid.uuid4, primary_key=True)
@@ -110,6 +99,32 @@ class TaskTag(SQLModel, table=True):
     task_id: uuid.UUID = Column(foreign_key="tasks.id", ondelete="CASCADE", primary_key=True)
     tag: str = Column(primary_key=True, sa_type=Text)
     user_id: uuid.UUID = Column(nullable=False)
+
+
+class TaskSearch(SQLModel, table=True):
+    """The text `q` searches, beside the task: on PostgreSQL under a trigram index, which
+    serves a case-insensitive substring search (ILIKE) without reading every task. Apart
+    from `tasks`, so that a write that leaves the text alone (a completion, a new priority)
+    does not rewrite the text's index entries; SQLite has no trigram index and reads the
+    owner's rows."""
+
+    __tablename__ = "task_search"
+    __table_args__ = (
+        # A search with no trigram to look up (one or two characters) reads the owner's rows.
+        Index("ix_task_search_user_id", "user_id"),
+        Index(
+            "ix_task_search_trgm",
+            "title",
+            "description",
+            postgresql_using="gin",
+            postgresql_ops={"title": "gin_trgm_ops", "description": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
+    )
+
+    task_id: uuid.UUID = Column(foreign_key="tasks.id", ondelete="CASCADE", primary_key=True)
+    user_id: uuid.UUID = Column(nullable=False)
+    title: str = Column(sa_type=Text, nullable=False)
+    description: str | None = Column(default=None, sa_type=Text)
 
 
 def tag_key(tag: str) -> str:

@@ -24,7 +24,7 @@ from sqlmodel import Session
 
 from core.security import TokenClaims
 from models.common import utc_now
-from models.task import BulkAction, Priority, Task, TaskCreate, TaskPatch, TaskReplace, TaskTag, tag_key
+from models.task import BulkAction, Priority, Task, TaskCreate, TaskPatch, TaskReplace, TaskSearch, TaskTag, tag_key
 from models.task_totals import TaskTotals
 from services.errors import AccountGone, NotTaskOwner, TaskNotFound, VersionMismatch
 from services.sessions import liveness, liveness_values, require_live
@@ -34,6 +34,7 @@ TaskRow = Row[Any]  # a `tasks` row: attributes as in models.task.Task
 
 _tasks = Task.__table__  # type: ignore[attr-defined]
 _task_tags = TaskTag.__table__  # type: ignore[attr-defined]
+_task_search = TaskSearch.__table__  # type: ignore[attr-defined]
 _totals = TaskTotals.__table__  # type: ignore[attr-defined]
 
 # Statements built once and run with bound values: building a statement and its cache key
@@ -56,6 +57,12 @@ _DELETE_VERSION = (
     delete(_tasks)
     .where(_tasks.c.id == bindparam("task_id"), _tasks.c.version == bindparam("read_version"))
     .returning(_tasks.c.completed)
+)
+_INSERT_SEARCH = insert(_task_search)
+_UPDATE_SEARCH = (
+    update(_task_search)
+    .where(_task_search.c.task_id == bindparam("search_task_id"))
+    .values(title=bindparam("new_title"), description=bindparam("new_description"))
 )
 _INSERT_TAGS = insert(_task_tags)
 _DELETE_TAGS = delete(_task_tags).where(_task_tags.c.task_id == bindparam("task_id"))
@@ -112,6 +119,8 @@ def create_task(session: Session, caller: TokenClaims, data: TaskCreate) -> Task
     try:
         values["change_seq"] = _count(session, owner_id, total=1, completed=int(data.completed))
         task = _execute(session, _INSERT, values).one()
+        search = {"task_id": task.id, "user_id": owner_id, "title": task.title, "description": task.description}
+        _execute(session, _INSERT_SEARCH, search)
         _index_tags(session, task, data.tags)
         session.commit()
     except IntegrityError:  # the foreign key: the account went after the check
@@ -217,6 +226,9 @@ def _update(
     changed["version"] = task.version + 1
     changed["change_seq"] = _count(session, owner_id, completed=completed_delta)
     task = _execute(session, _UPDATE, {"task_id": task_id, "read_version": task.version, **changed}).one()
+    if "title" in changed or "description" in changed:
+        text = {"search_task_id": task_id, "new_title": task.title, "new_description": task.description}
+        _execute(session, _UPDATE_SEARCH, text)
     if "tags" in changed:
         _execute(session, _DELETE_TAGS, {"task_id": task_id})
         _index_tags(session, task, changed["tags"])

@@ -91,7 +91,16 @@ def clean_database(engine: Engine, database: Database) -> None:
                 text("TRUNCATE refresh_tokens, sessions, tasks, task_totals, users, rate_limits CASCADE")
             )
         else:
-            for table in ("refresh_tokens", "sessions", "task_tags", "tasks", "task_totals", "users", "rate_limits"):
+            for table in (
+                "refresh_tokens",
+                "sessions",
+                "task_tags",
+                "task_search",
+                "tasks",
+                "task_totals",
+                "users",
+                "rate_limits",
+            ):
                 connection.execute(text(f"DELETE FROM {table}"))
 
 

@@ -27,6 +27,7 @@ SCHEMA_TABLES = {
     "refresh_tokens",
     "tasks",
     "task_tags",
+    "task_search",
     "task_totals",
     "rate_limits",
     "alembic_version",
@@ -186,7 +187,7 @@ def test_the_migrated_schema_matches_the_models(fresh_url: str, fresh_engine: En
     assert differences == []
 
 
-def test_upgrading_to_0006_indexes_the_tags_of_existing_tasks(fresh_url: str, fresh_engine: Engine) -> None:
+def test_upgrading_to_0006_indexes_the_tags_and_text_of_existing_tasks(fresh_url: str, fresh_engine: Engine) -> None:
     migrate(fresh_url, "0005")
     insert_user(fresh_engine, "ada", "ada@example.com")
     with fresh_engine.begin() as connection:
@@ -207,3 +208,6 @@ def test_upgrading_to_0006_indexes_the_tags_of_existing_tasks(fresh_url: str, fr
             text("SELECT tasks.title, task_tags.tag FROM task_tags JOIN tasks ON tasks.id = task_tags.task_id")
         ).all()
     assert sorted(rows) == [("tagged", "errands"), ("tagged", "home")]
+    with fresh_engine.connect() as connection:
+        searchable = connection.execute(text("SELECT title FROM task_search ORDER BY title")).scalars().all()
+    assert searchable == ["tagged", "untagged"]

@@ -191,6 +191,36 @@ def test_q_does_not_match_across_title_and_description(client: TestClient, alice
     assert listed_ids(client, alice, q="milkshake") == []
 
 
+def test_q_follows_a_patched_title_and_a_replaced_description(client: TestClient, alice: Account) -> None:
+    task = create_task(client, alice, "Call the plumber", description="about the sink")
+    patched = client.patch(f"{alice.tasks_url}/{task['id']}", json={"title": "Call the dentist"}, headers=alice.headers)
+    assert patched.status_code == 200
+
+    assert listed_ids(client, alice, q="dentist") == [task["id"]]
+    assert listed_ids(client, alice, q="plumber") == []
+    replaced = client.put(
+        f"{alice.tasks_url}/{task['id']}",
+        json={"title": "Call the dentist", "description": "about a filling", "completed": False},
+        headers=alice.headers,
+    )
+    assert replaced.status_code == 200
+    assert listed_ids(client, alice, q="filling") == [task["id"]]
+    assert list_page(client, alice, q="sink")["total"] == 0
+
+
+def test_q_does_not_find_a_deleted_task(client: TestClient, alice: Account) -> None:
+    task = create_task(client, alice, "Call the dentist")
+    assert client.delete(f"{alice.tasks_url}/{task['id']}", headers=alice.headers).status_code == 204
+
+    assert list_page(client, alice, q="dentist") == {
+        "items": [],
+        "total": 0,
+        "limit": 20,
+        "offset": 0,
+        "next_cursor": None,
+    }
+
+
 @pytest.mark.parametrize(
     "q",
     [

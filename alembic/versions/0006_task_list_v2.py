@@ -1,5 +1,6 @@
 """Tasks, version 2, the list: a tag table for the `tag` filter, indexes for the `priority`
-and `due_at` sorts, and trigram indexes for `q` on PostgreSQL.
+and `due_at` sorts and `overdue`, and a search table for `q` (under a trigram index on
+PostgreSQL).
 
 Revision ID: 0006
 Revises: 0005
@@ -24,8 +25,11 @@ SORT_INDEXES = {
     "ix_tasks_user_id_due_at_nulls_first_id": ["user_id", sa.text("(due_at IS NOT NULL)"), "due_at", "id"],
 }
 OPEN_BY_DUE_AT = "ix_tasks_user_id_due_at_open"  # partial: open tasks only, for `overdue`
-TRIGRAM_COLUMNS = ("title", "description")
 BACKFILL_BATCH = 1000
+BACKFILL_SEARCH = """
+    INSERT INTO task_search (task_id, user_id, title, description)
+    SELECT id, user_id, title, description FROM tasks
+"""
 
 
 def upgrade() -> None:
@@ -48,17 +52,27 @@ def upgrade() -> None:
     )
     op.create_index("ix_task_tags_user_id_tag_task_id", "task_tags", ["user_id", "tag", "task_id"])
     _backfill_task_tags()
+    op.create_table(
+        "task_search",
+        sa.Column("task_id", sa.Uuid(), nullable=False),
+        sa.Column("user_id", sa.Uuid(), nullable=False),
+        sa.Column("title", sa.Text(), nullable=False),
+        sa.Column("description", sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(["task_id"], ["tasks.id"], name="fk_task_search_task_id_tasks", ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("task_id", name="pk_task_search"),
+    )
+    op.create_index("ix_task_search_user_id", "task_search", ["user_id"])
+    op.execute(BACKFILL_SEARCH)
     if op.get_bind().dialect.name == "postgresql":
         # A trusted extension since PostgreSQL 13: the database owner may create it (Neon too).
         op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-        for column in TRIGRAM_COLUMNS:
-            op.create_index(
-                f"ix_tasks_{column}_trgm",
-                "tasks",
-                [column],
-                postgresql_using="gin",
-                postgresql_ops={column: "gin_trgm_ops"},
-            )
+        op.create_index(
+            "ix_task_search_trgm",
+            "task_search",
+            ["title", "description"],
+            postgresql_using="gin",
+            postgresql_ops={"title": "gin_trgm_ops", "description": "gin_trgm_ops"},
+        )
 
 
 def _backfill_task_tags() -> None:
@@ -83,10 +97,8 @@ def _backfill_task_tags() -> None:
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        for column in TRIGRAM_COLUMNS:
-            op.drop_index(f"ix_tasks_{column}_trgm", table_name="tasks")
-        # The extension stays: something else in the database may use it.
+    # pg_trgm stays: something else in the database may use it.
+    op.drop_table("task_search")
     op.drop_table("task_tags")
     op.drop_index(OPEN_BY_DUE_AT, table_name="tasks")
     for name in SORT_INDEXES:
