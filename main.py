@@ -82,8 +82,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         CORSMiddleware,
         allow_origins=list(settings.cors_origins),
         allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-        allow_headers=["Authorization", "Content-Type"],
-        expose_headers=["Location", "Retry-After", "WWW-Authenticate", "X-Request-ID"],
+        # A browser may send conditional headers and read the ETag only when told so.
+        allow_headers=["Authorization", "Content-Type", "If-Match", "If-None-Match"],
+        expose_headers=["ETag", "Location", "Retry-After", "WWW-Authenticate", "X-Request-ID"],
         max_age=600,
     )
     app.add_middleware(RequestLogMiddleware)

@@ -19,7 +19,7 @@ from pydantic import (
     model_validator,
 )
 from pydantic.config import JsonDict
-from sqlalchemy import JSON, BigInteger, Index, SmallInteger, Text, text
+from sqlalchemy import JSON, Index, SmallInteger, Text, text
 from sqlmodel import Field as Column
 from sqlmodel import SQLModel
 
@@ -55,8 +55,6 @@ class Task(SQLModel, table=True):
         # reads the first index forwards, descending the second backwards.
         Index("ix_tasks_user_id_due_at_nulls_last_id", "user_id", text("(due_at IS NULL)"), "due_at", "id"),
         Index("ix_tasks_user_id_due_at_nulls_first_id", "user_id", text("(due_at IS NOT NULL)"), "due_at", "id"),
-        # Delta sync: what changed after a given point of the owner's change counter.
-        Index("ix_tasks_user_id_change_seq", "user_id", "change_seq"),
         # Open tasks by due date: `overdue=true` and its count read only this index.
         Index(
             "ix_tasks_user_id_due_at_open",
@@ -85,8 +83,6 @@ class Task(SQLModel, table=True):
     )
     # 1 at creation, plus one on every write that changes something.
     version: int = Column(default=1, nullable=False, sa_column_kwargs={"server_default": "1"})
-    # The owner's change counter (task_totals.changes) at this task's last change.
-    change_seq: int = Column(default=0, sa_type=BigInteger, nullable=False, sa_column_kwargs={"server_default": "0"})
 
 
 class TaskTag(SQLModel, table=True):

@@ -19,6 +19,5 @@ class TaskTotals(SQLModel, table=True):
     total: int = 0
     completed: int = 0
     # One more on every write to any of the user's tasks, in the same transaction: the
-    # list's ETag, and the order of changes that delta sync reads. The row lock of this
-    # increment puts one user's task writes in commit order.
+    # list's ETag changes with it, without reading any task.
     changes: int = Column(default=0, sa_type=BigInteger, nullable=False, sa_column_kwargs={"server_default": "0"})

@@ -117,11 +117,11 @@ def create_task(session: Session, caller: TokenClaims, data: TaskCreate) -> Task
         "version": 1,
     }
     try:
-        values["change_seq"] = _count(session, owner_id, total=1, completed=int(data.completed))
         task = _execute(session, _INSERT, values).one()
         search = {"task_id": task.id, "user_id": owner_id, "title": task.title, "description": task.description}
         _execute(session, _INSERT_SEARCH, search)
         _index_tags(session, task, data.tags)
+        _count(session, owner_id, total=1, completed=int(data.completed))
         session.commit()
     except IntegrityError:  # the foreign key: the account went after the check
         session.rollback()
@@ -224,7 +224,6 @@ def _update(
         completed_delta = 1 if changed["completed"] else -1
     changed["updated_at"] = _after(task.updated_at, now)
     changed["version"] = task.version + 1
-    changed["change_seq"] = _count(session, owner_id, completed=completed_delta)
     task = _execute(session, _UPDATE, {"task_id": task_id, "read_version": task.version, **changed}).one()
     if "title" in changed or "description" in changed:
         text = {"search_task_id": task_id, "new_title": task.title, "new_description": task.description}
@@ -232,6 +231,7 @@ def _update(
     if "tags" in changed:
         _execute(session, _DELETE_TAGS, {"task_id": task_id})
         _index_tags(session, task, changed["tags"])
+    _count(session, owner_id, completed=completed_delta)
     session.commit()
     return task
 
@@ -255,8 +255,8 @@ def bulk(session: Session, caller: TokenClaims, action: BulkAction, ids: Sequenc
         session.rollback()
         raise NotTaskOwner if someone_elses else TaskNotFound
     if action is BulkAction.DELETE:
-        _count(session, owner_id, total=-len(own), completed=-sum(task.completed for task in own))
         _execute(session, _BULK_DELETE, {"ids": list(ids), "owner_id": owner_id})
+        _count(session, owner_id, total=-len(own), completed=-sum(task.completed for task in own))
         changed = len(own)
     else:
         changed = _set_completion(session, owner_id, own, action is BulkAction.COMPLETE)
@@ -269,7 +269,6 @@ def _set_completion(session: Session, owner_id: uuid.UUID, tasks: Sequence[TaskR
     if not to_change:
         return 0
     now = utc_now()
-    change_seq = _count(session, owner_id, completed=len(to_change) if completed else -len(to_change))
     # One UPDATE per new `updated_at`: all of them `now`, unless a task's clock is ahead.
     by_updated_at: dict[datetime, list[uuid.UUID]] = defaultdict(list)
     for task in to_change:
@@ -280,9 +279,9 @@ def _set_completion(session: Session, owner_id: uuid.UUID, tasks: Sequence[TaskR
             "completed_at": now if completed else None,
             "updated_at": updated_at,
             "version": _tasks.c.version + 1,
-            "change_seq": change_seq,
         }
         _execute(session, _BULK_SET_COMPLETION.values(values), {"ids": ids})
+    _count(session, owner_id, completed=len(to_change) if completed else -len(to_change))
     return len(to_change)
 
 
@@ -295,13 +294,13 @@ def clear_completed(session: Session, caller: TokenClaims) -> int:
     return cleared
 
 
-def _count(session: Session, owner_id: uuid.UUID, *, total: int = 0, completed: int = 0) -> int:
-    """Move the owner's counters in the caller's transaction (created on the first task),
-    count one more change, and return the change counter's new value. The row lock this
-    takes is held to the commit: one user's task writes commit in the counter's order."""
+def _count(session: Session, owner_id: uuid.UUID, *, total: int = 0, completed: int = 0) -> None:
+    """Move the owner's counters in the caller's transaction (created on the first task) and
+    count one more change. Each write does this last, right before its commit: the row lock
+    it takes is held to the commit, and the shorter that is, the less one user's concurrent
+    writes wait for each other."""
     statement = _count_statement(session.get_bind().dialect.name)
-    values = {"user_id": owner_id, "total": total, "completed": completed}
-    return int(_execute(session, statement, values).scalar_one())
+    _execute(session, statement, {"user_id": owner_id, "total": total, "completed": completed})
 
 
 @functools.cache
@@ -317,7 +316,6 @@ def _count_statement(dialect: str) -> Any:
                 "changes": _totals.c.changes + 1,
             },
         )
-        .returning(_totals.c.changes)
     )
 
 

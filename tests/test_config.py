@@ -191,3 +191,21 @@ def test_log_format_and_level_are_read_case_insensitively() -> None:
 def test_an_unknown_log_format_or_level_refuses_to_start(name: str, value: str) -> None:
     with pytest.raises(ConfigError, match=name):
         from_env(**{name: value})
+
+
+def test_if_match_is_not_required_by_default() -> None:
+    assert Settings.from_env({"BETTER_AUTH_SECRET": SECRET}).require_if_match is False
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("true", True), ("1", True), ("YES", True), ("false", False), ("0", False)]
+)
+def test_require_if_match_reads_a_boolean(value: str, expected: bool) -> None:
+    settings = Settings.from_env({"BETTER_AUTH_SECRET": SECRET, "REQUIRE_IF_MATCH": value})
+
+    assert settings.require_if_match is expected
+
+
+def test_require_if_match_that_is_not_a_boolean_refuses_to_start() -> None:
+    with pytest.raises(ConfigError, match="REQUIRE_IF_MATCH"):
+        Settings.from_env({"BETTER_AUTH_SECRET": SECRET, "REQUIRE_IF_MATCH": "sometimes"})

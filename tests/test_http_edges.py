@@ -81,6 +81,29 @@ def test_location_is_exposed_to_the_browser_on_create(client: TestClient, alice:
     assert "location" in header_values(response.headers["Access-Control-Expose-Headers"])
 
 
+def test_a_preflight_for_a_conditional_write_allows_if_match(client: TestClient) -> None:
+    response = client.options(
+        f"/api/{uuid.uuid4()}/tasks/{uuid.uuid4()}",
+        headers={
+            "Origin": ALLOWED_ORIGIN,
+            "Access-Control-Request-Method": "PATCH",
+            "Access-Control-Request-Headers": "authorization, content-type, if-match, if-none-match",
+        },
+    )
+
+    assert response.status_code == 200
+    assert {"if-match", "if-none-match"} <= header_values(response.headers["Access-Control-Allow-Headers"])
+
+
+def test_etag_is_exposed_to_the_browser(client: TestClient, alice: Account) -> None:
+    response = client.post(
+        alice.tasks_url, json={"title": "Buy milk"}, headers={**alice.headers, "Origin": ALLOWED_ORIGIN}
+    )
+
+    assert response.headers["ETag"] == '"1"'
+    assert "etag" in header_values(response.headers["Access-Control-Expose-Headers"])
+
+
 # Body size limit
 
 
