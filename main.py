@@ -82,9 +82,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         CORSMiddleware,
         allow_origins=list(settings.cors_origins),
         allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-        # A browser may send conditional headers and read the ETag only when told so.
-        allow_headers=["Authorization", "Content-Type", "If-Match", "If-None-Match"],
-        expose_headers=["ETag", "Location", "Retry-After", "WWW-Authenticate", "X-Request-ID"],
+        # A browser may send the conditional and idempotency headers, and read ETag and
+        # Idempotent-Replayed, only when told so.
+        allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "If-Match", "If-None-Match"],
+        expose_headers=[
+            "ETag",
+            "Idempotent-Replayed",
+            "Location",
+            "Retry-After",
+            "WWW-Authenticate",
+            "X-Request-ID",
+        ],
         max_age=600,
     )
     app.add_middleware(RequestLogMiddleware)

@@ -9,7 +9,7 @@ from sqlmodel import SQLModel
 from alembic import context
 from core.config import database_url, normalize_database_url, read_environment
 from core.db import create_db_engine
-from models import rate_limit, session, task, task_totals, user  # noqa: F401  (register the tables on the metadata)
+from models import idempotency, rate_limit, session, task, task_totals, user  # noqa: F401  (register the tables on the metadata)
 from models.common import exists_on
 
 config = context.config

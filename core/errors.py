@@ -19,6 +19,8 @@ from services.errors import (
     AccountGone,
     AlreadyTaken,
     DomainError,
+    IdempotencyKeyInFlight,
+    IdempotencyKeyReused,
     InvalidCredentials,
     InvalidCursor,
     InvalidRefreshToken,
@@ -42,6 +44,8 @@ DATABASE_UNAVAILABLE_ERRORS = (OperationalError, InterfaceError, PoolTimeoutErro
 
 DOMAIN_STATUS: dict[type[DomainError], int] = {
     AlreadyTaken: 409,
+    IdempotencyKeyInFlight: 409,
+    IdempotencyKeyReused: 422,  # the one 422 of the API, as the Idempotency-Key draft says
     InvalidCredentials: 401,
     AccountGone: 401,
     InvalidRefreshToken: 401,

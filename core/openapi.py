@@ -17,6 +17,9 @@ EVERY_ROUTE = (413,)
 PROTECTED_ROUTES = (401, 503)
 
 
+_VALIDATION_ERROR_REF = "#/components/schemas/HTTPValidationError"
+
+
 def install_openapi(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -39,10 +42,13 @@ def _operations(schema: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
 
 
 def _replace_422_with_400(schema: dict[str, Any]) -> None:
+    # FastAPI's own 422 (validation) only: a route's declared 422 (a reused Idempotency-Key)
+    # is a real answer and stays.
     for _path, operation in _operations(schema):
         responses = operation["responses"]
-        if responses.pop("422", None) is not None and "400" not in responses:
-            responses["400"] = error_response_object(400)
+        if _VALIDATION_ERROR_REF in str(responses.get("422")):
+            del responses["422"]
+            responses.setdefault("400", error_response_object(400))
     components = schema.get("components", {}).get("schemas", {})
     components.pop("HTTPValidationError", None)
     components.pop("ValidationError", None)

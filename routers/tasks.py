@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, HTTPException, Path, Query, Response, status
+from fastapi import APIRouter, Body, Depends, Header, HTTPException, Path, Query, Request, Response, status
+from sqlmodel import Session
 from starlette.routing import Match
 from starlette.types import Scope
 
 from core.conditional import MalformedConditionalHeader, parse_entity_tags, version_tag, weak_digest_tag
 from core.config import Settings
-from core.db import DatabaseDep
+from core.db import Database, DatabaseDep
 from core.deps import CurrentUser, CursorsDep, SettingsDep
 from core.routing import OwnerScopedRoute
+from core.security import TokenClaims
+from models.errors import ErrorResponse
 from models.task import (
     ClearCompletedResult,
     TaskBulkRequest,
@@ -28,7 +34,8 @@ from models.task import (
     TaskReplace,
 )
 from routers.responses import error_responses, json_response
-from services import task_list, tasks
+from services import idempotency, task_list, tasks
+from services.idempotency import StoredAnswer
 from services.tasks import IfMatch, TaskRow
 
 # The collection's own sub-paths: a `{task_id}` never names one of them.
@@ -121,6 +128,79 @@ def _not_modified(if_none_match: str | None, etag: str, opaque: str) -> Response
     return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag}) if matches else None
 
 
+# --- Idempotency-Key ---------------------------------------------------------------------
+
+_KEY_PATTERN = r"^[\x21-\x7e]{1,255}$"  # visible ASCII; validated (400) and documented
+
+
+@dataclass(frozen=True)
+class Once:
+    """An `Idempotency-Key` and the fingerprint of the body it came with."""
+
+    key: str
+    fingerprint: str
+
+
+async def idempotency_key(
+    request: Request,
+    key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            pattern=_KEY_PATTERN,
+            description="1 to 255 visible ASCII characters, new for each request you mean (a UUID): a repeat "
+            "with the same key and body within 24 hours gets the first answer again "
+            "(with `Idempotent-Replayed: true`) and does nothing",
+        ),
+    ] = None,
+) -> Once | None:
+    if key is None:
+        return None
+    raw = await request.body()  # read already, for the model: this is the cached copy
+    try:
+        body = json.loads(raw) if raw else None
+    except ValueError:  # not JSON (another content type): validation answers 400 in a moment
+        body = raw.hex()
+    return Once(key, idempotency.fingerprint(body))
+
+
+IdempotencyDep = Annotated[Once | None, Depends(idempotency_key)]
+
+
+def _run(
+    db: Database, caller: TokenClaims, route: str, once: Once | None, effect: Callable[[Session], StoredAnswer]
+) -> Response:
+    """`effect` in one session; with an Idempotency-Key, at most once per key and body."""
+    replayed = False
+    with db.session() as session:
+        if once is None:
+            answer = effect(session)
+        else:
+            answer, replayed = idempotency.run_once(
+                session, caller, route, once.key, once.fingerprint, lambda: effect(session)
+            )
+    headers = {**answer.headers, **({"Idempotent-Replayed": "true"} if replayed else {})}
+    return Response(answer.body, answer.status_code, headers, media_type="application/json")
+
+
+_REPLAYED_HEADER: dict[str, Any] = {
+    "Idempotent-Replayed": {
+        "description": "`true` when this is the stored answer to an earlier request with the same key",
+        "schema": {"type": "string", "enum": ["true"]},
+    }
+}
+_IDEMPOTENCY_ERRORS: dict[int | str, dict[str, Any]] = {
+    409: {
+        "model": ErrorResponse,
+        "description": "A request with the same `Idempotency-Key` is still running: retry shortly",
+    },
+    422: {
+        "model": ErrorResponse,
+        "description": "This `Idempotency-Key` was used with a different body (the one 422 of the API)",
+    },
+}
+
+
 _CREATED: dict[int | str, dict[str, Any]] = {
     201: {
         "description": "The task was created",
@@ -131,6 +211,7 @@ _CREATED: dict[int | str, dict[str, Any]] = {
                 "schema": {"type": "string", "format": "uri-reference"},
             },
             **_ETAG_HEADER,
+            **_REPLAYED_HEADER,
         },
     }
 }
@@ -142,13 +223,19 @@ _CREATED: dict[int | str, dict[str, Any]] = {
     response_model=TaskPublic,
     operation_id="tasks_create",
     summary="Create a task",
-    responses={**_CREATED, **error_responses(400, 401, 403, 413, 503)},
+    responses={**_CREATED, **_IDEMPOTENCY_ERRORS, **error_responses(400, 401, 403, 413, 503)},
 )
-def create_task(user_id: UserId, body: TaskCreate, current_user: CurrentUser, db: DatabaseDep) -> Response:
-    with db.session() as session:
-        task = tasks.create_task(session, current_user.claims, body)
-    location = f"/api/{current_user.user_id}/tasks/{task.id}"
-    return _task_response(task, status.HTTP_201_CREATED, {"Location": location})
+def create_task(
+    user_id: UserId, body: TaskCreate, current_user: CurrentUser, db: DatabaseDep, once: IdempotencyDep
+) -> Response:
+    caller = current_user.claims
+
+    def create(session: Session) -> StoredAnswer:
+        task = tasks.create_task(session, caller, body, commit=once is None)
+        headers = {"Location": f"/api/{current_user.user_id}/tasks/{task.id}", "ETag": version_tag(task.version)}
+        return StoredAnswer(status.HTTP_201_CREATED, TaskPublic.model_validate(task).model_dump_json(), headers)
+
+    return _run(db, caller, "tasks_create", once, create)
 
 
 @router.get(
@@ -203,12 +290,22 @@ def list_tasks(
     summary="Complete, reopen or delete several tasks at once",
     description="All or nothing: if any id is another user's task the answer is 403, else if any "
     "is unknown 404, and nothing changes. `count` is how many tasks changed.",
-    responses=error_responses(400, 401, 403, 404, 413, 503),
+    responses={
+        200: {"description": "What was done", "headers": _REPLAYED_HEADER},
+        **_IDEMPOTENCY_ERRORS,
+        **error_responses(400, 401, 403, 404, 413, 503),
+    },
 )
-def bulk_tasks(user_id: UserId, body: TaskBulkRequest, current_user: CurrentUser, db: DatabaseDep) -> Response:
-    with db.session() as session:
-        count = tasks.bulk(session, current_user.claims, body.action, body.ids)
-    return json_response(TaskBulkResult(action=body.action, count=count))
+def bulk_tasks(
+    user_id: UserId, body: TaskBulkRequest, current_user: CurrentUser, db: DatabaseDep, once: IdempotencyDep
+) -> Response:
+    caller = current_user.claims
+
+    def apply(session: Session) -> StoredAnswer:
+        count = tasks.bulk(session, caller, body.action, body.ids, commit=once is None)
+        return StoredAnswer(status.HTTP_200_OK, TaskBulkResult(action=body.action, count=count).model_dump_json())
+
+    return _run(db, caller, "tasks_bulk", once, apply)
 
 
 @router.post(

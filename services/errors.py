@@ -72,3 +72,11 @@ class VersionMismatch(DomainError):
     def __init__(self, current: object) -> None:
         super().__init__()
         self.current = current  # the task as it is now, for the client to merge with
+
+
+class IdempotencyKeyInFlight(DomainError):
+    message = "A request with this Idempotency-Key is still being processed; retry shortly"
+
+
+class IdempotencyKeyReused(DomainError):
+    message = "This Idempotency-Key was used with a different request body"

@@ -98,7 +98,8 @@ def _select(with_session: bool, for_update: bool) -> Select[Any]:
     return statement.with_for_update(of=_tasks) if for_update else statement
 
 
-def create_task(session: Session, caller: TokenClaims, data: TaskCreate) -> TaskRow:
+def create_task(session: Session, caller: TokenClaims, data: TaskCreate, *, commit: bool = True) -> TaskRow:
+    """The new task; with `commit=False` the caller commits (with its idempotency key)."""
     require_live(session, caller)
     owner_id = caller.subject
     now = utc_now()
@@ -122,7 +123,8 @@ def create_task(session: Session, caller: TokenClaims, data: TaskCreate) -> Task
         _execute(session, _INSERT_SEARCH, search)
         _index_tags(session, task, data.tags)
         _count(session, owner_id, total=1, completed=int(data.completed))
-        session.commit()
+        if commit:
+            session.commit()
     except IntegrityError:  # the foreign key: the account went after the check
         session.rollback()
         raise AccountGone from None
@@ -243,9 +245,12 @@ def _index_tags(session: Session, task: TaskRow, tags: list[str]) -> None:
         session.connection().execute(_INSERT_TAGS, rows)
 
 
-def bulk(session: Session, caller: TokenClaims, action: BulkAction, ids: Sequence[uuid.UUID]) -> int:
+def bulk(
+    session: Session, caller: TokenClaims, action: BulkAction, ids: Sequence[uuid.UUID], *, commit: bool = True
+) -> int:
     """`action` on every task of `ids`, all or nothing: 403 if any is another user's, else
-    404 if any does not exist. Returns how many tasks changed."""
+    404 if any does not exist. Returns how many tasks changed; with `commit=False` the
+    caller commits."""
     require_live(session, caller)
     owner_id = caller.subject
     own = _execute(session, _OWN_TASKS_FOR_UPDATE, {"ids": list(ids), "owner_id": owner_id}).all()
@@ -260,7 +265,8 @@ def bulk(session: Session, caller: TokenClaims, action: BulkAction, ids: Sequenc
         changed = len(own)
     else:
         changed = _set_completion(session, owner_id, own, action is BulkAction.COMPLETE)
-    session.commit()
+    if commit:
+        session.commit()
     return changed
 
 

@@ -88,10 +88,14 @@ def clean_database(engine: Engine, database: Database) -> None:
     with engine.begin() as connection:
         if database.is_postgres:
             connection.execute(
-                text("TRUNCATE refresh_tokens, sessions, tasks, task_totals, users, rate_limits CASCADE")
+                text(
+                    "TRUNCATE idempotency_keys, refresh_tokens, sessions, tasks, task_totals, users, rate_limits "
+                    "CASCADE"
+                )
             )
         else:
             for table in (
+                "idempotency_keys",
                 "refresh_tokens",
                 "sessions",
                 "task_tags",

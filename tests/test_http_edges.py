@@ -200,8 +200,13 @@ def operations(document: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]
             yield f"{method.upper()} {path}", operation
 
 
-def test_openapi_never_mentions_422(openapi: dict[str, Any]) -> None:
-    assert "422" not in json.dumps(openapi)
+def test_openapi_documents_422_only_for_a_reused_idempotency_key(openapi: dict[str, Any]) -> None:
+    with_422 = {name for name, operation in operations(openapi) if "422" in operation["responses"]}
+
+    assert with_422 == {"POST /api/{user_id}/tasks", "POST /api/{user_id}/tasks/bulk"}
+    for path in ("/api/{user_id}/tasks", "/api/{user_id}/tasks/bulk"):
+        assert "Idempotency-Key" in openapi["paths"][path]["post"]["responses"]["422"]["description"]
+    assert "HTTPValidationError" not in json.dumps(openapi)
 
 
 def test_openapi_documents_400_with_a_detail_string_or_list(openapi: dict[str, Any]) -> None:

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
 from core.db import create_db_engine
-from models import rate_limit, session, task, task_totals, user  # noqa: F401  (register the tables on the metadata)
+from models import idempotency, rate_limit, session, task, task_totals, user  # noqa: F401  (register the tables on the metadata)
 from models.common import exists_on
 from tests.support import Database, alembic_config, create_database, downgrade, drop_database, migrate
 
@@ -29,6 +29,7 @@ SCHEMA_TABLES = {
     "task_tags",
     "task_search",
     "task_totals",
+    "idempotency_keys",
     "rate_limits",
     "alembic_version",
 }
