@@ -1,6 +1,6 @@
 """Concurrent task creation while PostgreSQL restarts: no lost and no half-made writes.
 
-    .venv/bin/python -m tests.faults.fault_run [--clients 8] [--seconds 20] [--down 2]
+    .venv/bin/python -m tests.faults.fault_run [--clients 8] [--seconds 20] [--down 2] [--retry-clients 4]
 
 Starts a throwaway PostgreSQL cluster (never the shared server), migrates it, serves the
 app with uvicorn in a subprocess against it and signs up one user per client. Then every
@@ -17,7 +17,21 @@ read and the promises are checked:
   and /health/ready said 503 while the database was down), with no 500 in its log.
 
 A task stored without a 201 is allowed (the commit happened, its answer was lost with the
-connection) and is listed. The exit status is 1 when a promise is broken.
+connection) and is listed.
+
+With `--retry-clients N` (`.ci/fault-run` runs 4), N more clients, each with an account of
+its own, create tasks through the same outage the way a careful client does: every task
+with a fresh `Idempotency-Key` (a UUID) and a title of its own (`r<client>-<seq>`); on a
+503, a 409 (the first attempt still running), a timeout or a connection error the SAME
+request is sent again with the same key, until a 201 or a deadline. Afterwards:
+
+- every key got its 201 before the deadline, and every 201 for a key (first answer or
+  replay) names the same task;
+- exactly one task with the key's title is stored (none missing, none twice), and no task
+  of these clients has a title that no key was sent with;
+- no answer was anything but a 201, a 503 or a 409.
+
+The exit status is 1 when a promise is broken.
 """
 
 from __future__ import annotations
@@ -46,6 +60,10 @@ from tests.support import DEFAULT_PASSWORD, Account, migrate
 
 REQUEST_TIMEOUT_SECONDS = 15.0
 BACKOFF_AFTER_503_SECONDS = 0.1  # a short pause, so clients do not spin while the database is down
+RETRY_BACKOFF_MAX_SECONDS = 1.0  # retries back off from BACKOFF_AFTER_503_SECONDS, doubling, up to this
+# A retrying client keeps retrying its last key this long after the run's end, then gives up.
+RETRY_GRACE_SECONDS = 30.0
+RETRY_STATUSES = frozenset({409, 503})  # answers that a retrying client retries (and timeouts, lost connections)
 SHOWN_EXAMPLES = 10
 
 
@@ -63,6 +81,41 @@ class Outcome:
     location: str | None = None
     retry_after: str | None = None
     detail: object = None
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One request of a retrying client: the first for its key or a retry."""
+
+    started: float
+    elapsed: float
+    status: int | None = None  # None: no HTTP answer (timeout or transport error)
+    failure: str | None = None
+    replayed: bool = False  # `Idempotent-Replayed: true`
+    task_id: str | None = None  # the 201 body's id
+    title: str | None = None  # the 201 body's title
+
+
+@dataclass
+class KeyedCreate:
+    """One task a retrying client meant to create once, with every request it sent for it."""
+
+    client: int
+    key: str
+    title: str
+    attempts: list[Attempt] = field(default_factory=list)
+
+    @property
+    def created(self) -> list[Attempt]:
+        return [a for a in self.attempts if a.status == 201]
+
+    @property
+    def first_try_201(self) -> bool:
+        return bool(self.attempts) and self.attempts[0].status == 201
+
+    @property
+    def retries(self) -> int:
+        return max(0, len(self.attempts) - 1)
 
 
 @dataclass
@@ -90,6 +143,10 @@ class FaultReport:
     server_pid_unchanged: bool
     server_log: Path | None = None
     problems: list[str] = field(default_factory=list)
+    # The retrying clients (Idempotency-Key), when the run has some.
+    retry_accounts: dict[int, Account] = field(default_factory=dict)
+    keyed: list[KeyedCreate] = field(default_factory=list)
+    retry_deadline: float = 0.0  # seconds since the run began
 
     # --- counts --------------------------------------------------------------------------
 
@@ -128,10 +185,94 @@ class FaultReport:
     def created_after_restart(self) -> list[Outcome]:
         return [o for o in self.created if o.started >= self.outage.started]
 
+    # --- the retrying clients' counts ------------------------------------------------------
+
+    @property
+    def retry_rows(self) -> list[dict[str, Any]]:
+        """The stored tasks of the retrying clients."""
+        owners = {account.id for account in self.retry_accounts.values()}
+        return [row for row in self.stored if row["user_id"] in owners]
+
+    @property
+    def plain_rows(self) -> list[dict[str, Any]]:
+        owners = {account.id for account in self.retry_accounts.values()}
+        return [row for row in self.stored if row["user_id"] not in owners]
+
+    @property
+    def retry_attempts(self) -> list[Attempt]:
+        return [attempt for keyed in self.keyed for attempt in keyed.attempts]
+
+    @property
+    def retry_tallies(self) -> dict[str, int]:
+        """Per key: how many tasks with its title are stored (by the key's own client)."""
+        stored = Counter((row["user_id"], row["title"]) for row in self.retry_rows)
+        return {keyed.key: stored[(self.retry_accounts[keyed.client].id, keyed.title)] for keyed in self.keyed}
+
+    def check_retries(self) -> list[str]:
+        """The retrying clients' broken promises, in words; empty when all hold."""
+        problems: list[str] = []
+        if not self.retry_accounts:
+            return problems
+        tallies = self.retry_tallies
+        stored_by_id = {row["id"]: row for row in self.retry_rows}
+        duplicated = [k for k in self.keyed if tallies[k.key] > 1]
+        missing = [k for k in self.keyed if tallies[k.key] == 0]
+        if duplicated:
+            problems.append(
+                f"DOUBLED: {len(duplicated)} keys have more than one task: "
+                + ", ".join(f"{k.title} x{tallies[k.key]}" for k in duplicated[:SHOWN_EXAMPLES])
+            )
+        if missing:
+            problems.append(
+                f"MISSING: {len(missing)} keys have no task: "
+                + ", ".join(f"{k.title} ({self._attempt_summary(k)})" for k in missing[:SHOWN_EXAMPLES])
+            )
+        gave_up = [k for k in self.keyed if not k.created]
+        if gave_up:
+            problems.append(
+                f"{len(gave_up)} keys got no 201 before the deadline ({self.retry_deadline:g} s): "
+                + ", ".join(f"{k.title} ({self._attempt_summary(k)})" for k in gave_up[:SHOWN_EXAMPLES])
+            )
+        unexpected = [a for a in self.retry_attempts if a.status is not None and a.status not in {201, *RETRY_STATUSES}]
+        if unexpected:
+            problems.append(
+                f"{len(unexpected)} answers to retrying clients were neither 201, 409 nor 503: "
+                + ", ".join(str(a.status) for a in unexpected[:SHOWN_EXAMPLES])
+            )
+        for keyed in self.keyed:
+            ids = {a.task_id for a in keyed.created}
+            if len(ids) > 1:
+                named = sorted(map(str, ids))
+                problems.append(f"{keyed.title}: the 201s for key {keyed.key} name different tasks: {named}")
+            elif ids and tallies[keyed.key] == 1:
+                [task_id] = ids
+                row = stored_by_id.get(str(task_id))
+                if row is None or row["title"] != keyed.title:
+                    problems.append(f"{keyed.title}: the 201 for key {keyed.key} names {task_id}, not the stored task")
+            if any(a.title != keyed.title for a in keyed.created):
+                problems.append(f"{keyed.title}: a 201 for key {keyed.key} carries another title")
+        titles_sent = {(self.retry_accounts[k.client].id, k.title) for k in self.keyed}
+        strays = [row for row in self.retry_rows if (row["user_id"], row["title"]) not in titles_sent]
+        if strays:
+            problems.append(
+                f"{len(strays)} tasks of retrying clients have a title no key was sent with: "
+                + ", ".join(repr(row["title"]) for row in strays[:SHOWN_EXAMPLES])
+            )
+        half_made = [row for row in self.retry_rows if row["created_at"] is None or row["completed"] is not False]
+        if half_made:
+            problems.append(f"{len(half_made)} tasks of retrying clients are half-made: {half_made[:3]}")
+        return problems
+
+    @staticmethod
+    def _attempt_summary(keyed: KeyedCreate) -> str:
+        return " ".join(str(a.status or a.failure) for a in keyed.attempts) or "never sent"
+
+    # --- all the promises -------------------------------------------------------------------
+
     def check(self) -> list[str]:
         """Every broken promise, in words; empty when all hold."""
         problems: list[str] = []
-        stored_by_id = {row["id"]: row for row in self.stored}
+        stored_by_id = {row["id"]: row for row in self.plain_rows}
         titles = Counter(row["title"] for row in self.stored)
         sent = {o.title: o for o in self.outcomes}
         owners = {account.id: index for index, account in self.accounts.items()}
@@ -167,7 +308,7 @@ class FaultReport:
             problems.append(
                 f"{len(duplicated)} titles are stored more than once: {sorted(duplicated)[:SHOWN_EXAMPLES]}"
             )
-        for row in self.stored:
+        for row in self.plain_rows:
             origin = sent.get(row["title"])
             if origin is None:
                 problems.append(f"stored task {row['title']!r} was never sent")
@@ -187,17 +328,17 @@ class FaultReport:
             problems.append("the server process did not survive the run")
         if self.unhandled_log_lines:
             problems.append(f"the server logged unhandled errors: {self.unhandled_log_lines[:3]}")
-        return problems
+        return problems + self.check_retries()
 
     # --- output ---------------------------------------------------------------------------
 
     def render(self) -> str:
         acknowledged_ids = {str((o.task or {}).get("id")) for o in self.created}
-        found = sum(1 for row in self.stored if row["id"] in acknowledged_ids)
+        found = sum(1 for row in self.plain_rows if row["id"] in acknowledged_ids)
         titles = Counter(row["title"] for row in self.stored)
         duplicated = sum(1 for count in titles.values() if count > 1)
         sent = {o.title: o for o in self.outcomes}
-        unacknowledged = [row for row in self.stored if row["id"] not in acknowledged_ids]
+        unacknowledged = [row for row in self.plain_rows if row["id"] not in acknowledged_ids]
         outage = self.outage
         rows = [
             ("requests", str(len(self.outcomes)), ""),
@@ -208,7 +349,7 @@ class FaultReport:
             (f"timeouts (> {self.request_timeout:g} s)", str(len(self.timeouts)), "must be 0"),
             ("transport errors", str(len(self.transport_errors)), "must be 0"),
             ("201s after the restart", str(len(self.created_after_restart)), "must be > 0"),
-            ("tasks in the database", str(len(self.stored)), ""),
+            ("tasks in the database", str(len(self.plain_rows)), ""),
             ("acknowledged tasks found", f"{found} of {len(self.created)}", "must be all"),
             ("duplicated titles", str(duplicated), "must be 0"),
             ("stored without a 201", str(len(unacknowledged)), "allowed: committed, answer lost"),
@@ -228,6 +369,7 @@ class FaultReport:
             origin = sent.get(row["title"])
             seen = "never sent" if origin is None else (origin.status or origin.failure)
             lines.append(f"  stored without a 201: {row['title']} (the client got {seen})")
+        lines += self._render_retries()
         problems = self.check()
         if problems:
             lines.append("PROMISES BROKEN:")
@@ -238,6 +380,38 @@ class FaultReport:
             lines.append("all promises hold")
         return "\n".join(lines)
 
+    def _render_retries(self) -> list[str]:
+        if not self.retry_accounts:
+            return []
+        tallies = self.retry_tallies
+        attempts = self.retry_attempts
+        statuses = Counter(a.status for a in attempts if a.status is not None)
+        failures = Counter(a.failure for a in attempts if a.failure is not None)
+        rows = [
+            ("keys", str(len(self.keyed)), "one task meant per key"),
+            ("first-try 201s", str(sum(1 for k in self.keyed if k.first_try_201)), ""),
+            ("keys retried", str(sum(1 for k in self.keyed if k.retries)), ""),
+            ("retried requests", str(sum(k.retries for k in self.keyed)), "same key, same body"),
+            ("failed requests (then retried)", str(sum(1 for a in attempts if a.status != 201)), ""),
+            ("  503", str(statuses[503]), ""),
+            ("  409 (the first still running)", str(statuses[409]), ""),
+            ("  timeouts", str(failures["timeout"]), ""),
+            ("  transport errors", str(sum(n for name, n in failures.items() if name != "timeout")), ""),
+            ("replays (Idempotent-Replayed)", str(sum(1 for a in attempts if a.replayed)), ""),
+            ("keys without a 201", str(sum(1 for k in self.keyed if not k.created)), "must be 0"),
+            ("tasks found", f"{sum(min(n, 1) for n in tallies.values())} of {len(self.keyed)}", "must be all"),
+            ("duplicates", str(sum(max(0, n - 1) for n in tallies.values())), "must be 0"),
+            ("missing", str(sum(1 for n in tallies.values() if n == 0)), "must be 0"),
+            ("tasks of retrying clients", str(len(self.retry_rows)), "must equal keys"),
+        ]
+        width = max(len(label) for label, _, _ in rows)
+        lines = [
+            f"== retrying clients: {len(self.retry_accounts)} clients, each task with an Idempotency-Key, "
+            f"retried on 503, 409, timeouts and lost connections until {self.retry_deadline:g} s",
+        ]
+        lines += [f"{label:<{width}}  {value:>12}  {note}".rstrip() for label, value, note in rows]
+        return lines
+
     @staticmethod
     def _examples(outcomes: list[Outcome]) -> str:
         return ", ".join(f"{o.title}: {o.status or o.failure}" for o in outcomes[:SHOWN_EXAMPLES])
@@ -246,8 +420,8 @@ class FaultReport:
 # --- the run --------------------------------------------------------------------------------------
 
 
-def sign_up(http: httpx.Client, index: int) -> Account:
-    username = f"fault_c{index}_{uuid.uuid4().hex[:8]}"
+def sign_up(http: httpx.Client, index: int, prefix: str = "c") -> Account:
+    username = f"fault_{prefix}{index}_{uuid.uuid4().hex[:8]}"
     body = {
         "username": username,
         "email": f"{username}@example.com",
@@ -305,6 +479,55 @@ def drive(
                 time.sleep(BACKOFF_AFTER_503_SECONDS)
 
 
+def drive_with_keys(
+    index: int,
+    account: Account,
+    base_url: str,
+    clock: Callable[[], float],
+    until: float,
+    deadline: float,
+    timeout: float,
+    keyed: list[KeyedCreate],
+) -> None:
+    """Create tasks until `until`, each with a fresh Idempotency-Key; a request that failed
+    (503, 409, timeout, lost connection) is sent again, same key and body, until its 201 or
+    `deadline`. Any other answer ends the key's retries (a broken promise)."""
+    seq = 0
+    with httpx.Client(base_url=base_url, timeout=timeout, headers=account.headers) as http:
+        while clock() < until:
+            seq += 1
+            create = KeyedCreate(index, str(uuid.uuid4()), f"r{index}-{seq}")
+            keyed.append(create)
+            backoff = BACKOFF_AFTER_503_SECONDS
+            while clock() < deadline:
+                attempt = _attempt(http, account, create, clock)
+                create.attempts.append(attempt)
+                if attempt.status is not None and attempt.status not in RETRY_STATUSES:
+                    break  # a 201, or an answer no retry can change
+                time.sleep(min(backoff, max(0.0, deadline - clock())))
+                backoff = min(backoff * 2, RETRY_BACKOFF_MAX_SECONDS)
+
+
+def _attempt(http: httpx.Client, account: Account, create: KeyedCreate, clock: Callable[[], float]) -> Attempt:
+    started = clock()
+    try:
+        response = http.post(account.tasks_url, json={"title": create.title}, headers={"Idempotency-Key": create.key})
+    except httpx.TimeoutException:
+        return Attempt(started, clock() - started, failure="timeout")
+    except httpx.TransportError as exc:
+        return Attempt(started, clock() - started, failure=type(exc).__name__)
+    body = _json(response)
+    task = body if response.status_code == 201 and isinstance(body, dict) else {}
+    return Attempt(
+        started,
+        clock() - started,
+        status=response.status_code,
+        replayed=response.headers.get("Idempotent-Replayed") == "true",
+        task_id=None if task.get("id") is None else str(task["id"]),
+        title=task.get("title"),
+    )
+
+
 def _json(response: httpx.Response) -> Any:
     try:
         return response.json()
@@ -332,8 +555,10 @@ def run_fault(
     stop_mode: StopMode = "fast",
     workdir: Path | None = None,
     say: Callable[[str], None] = print,
+    retry_clients: int = 0,
 ) -> FaultReport:
-    """The whole run; the caller decides what a broken promise means (see `report.check()`)."""
+    """The whole run; the caller decides what a broken promise means (see `report.check()`).
+    `retry_clients` more clients create with an Idempotency-Key and retry (module docstring)."""
     keep_workdir = workdir is not None
     workdir = workdir or Path(tempfile.mkdtemp(prefix="todo-fault-run-"))
     with ThrowawayCluster() as cluster:
@@ -344,8 +569,18 @@ def run_fault(
             pid = server.pid
             with httpx.Client(base_url=server.base_url, timeout=request_timeout) as http:
                 accounts = {index: sign_up(http, index) for index in range(clients)}
+                retry_accounts = {index: sign_up(http, index, prefix="r") for index in range(retry_clients)}
                 report = _drive_through_restart(
-                    cluster, server, http, accounts, seconds, down_seconds, request_timeout, stop_mode, say
+                    cluster,
+                    server,
+                    http,
+                    accounts,
+                    seconds,
+                    down_seconds,
+                    request_timeout,
+                    stop_mode,
+                    say,
+                    retry_accounts,
                 )
             report.server_pid_unchanged = server.is_running() and server.pid == pid
             report.unhandled_log_lines = server.unhandled_errors()
@@ -368,6 +603,7 @@ def _drive_through_restart(
     request_timeout: float,
     stop_mode: StopMode,
     say: Callable[[str], None],
+    retry_accounts: dict[int, Account],
 ) -> FaultReport:
     began = time.monotonic()
 
@@ -384,7 +620,18 @@ def _drive_through_restart(
         )
         for index, account in accounts.items()
     ]
-    for thread in threads:
+    keyed: list[KeyedCreate] = []  # appended to by the retrying clients, one entry per key
+    retry_deadline = seconds + RETRY_GRACE_SECONDS
+    retry_threads = [
+        threading.Thread(
+            target=drive_with_keys,
+            args=(index, account, server.base_url, clock, seconds, retry_deadline, request_timeout, keyed),
+            name=f"fault-retry-client-{index}",
+            daemon=True,
+        )
+        for index, account in retry_accounts.items()
+    ]
+    for thread in threads + retry_threads:
         thread.start()
     outage = Outage()
     # The outage sits in the middle of the run.
@@ -403,7 +650,9 @@ def _drive_through_restart(
     outage.ready_after_status = http.get("/health/ready").status_code
     for thread in threads:
         thread.join(max(0.0, seconds + request_timeout + 5 - clock()))
-    stuck = sum(1 for thread in threads if thread.is_alive())
+    for thread in retry_threads:
+        thread.join(max(0.0, retry_deadline + request_timeout + 5 - clock()))
+    stuck = sum(1 for thread in threads + retry_threads if thread.is_alive())
     say(f"{clock():5.1f} s  clients done")
     return FaultReport(
         clients=len(accounts),
@@ -416,6 +665,9 @@ def _drive_through_restart(
         unhandled_log_lines=[],
         stuck_clients=stuck,
         server_pid_unchanged=False,
+        retry_accounts=retry_accounts,
+        keyed=list(keyed),
+        retry_deadline=retry_deadline,
     )
 
 
@@ -424,6 +676,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=8, help="concurrent clients (default 8)")
     parser.add_argument("--seconds", type=float, default=20.0, help="duration of the run (default 20)")
     parser.add_argument("--down", type=float, default=2.0, help="seconds PostgreSQL stays down (default 2)")
+    parser.add_argument(
+        "--retry-clients",
+        type=int,
+        default=0,
+        help="more clients that create with an Idempotency-Key and retry failures (default 0)",
+    )
     parser.add_argument(
         "--timeout", type=float, default=REQUEST_TIMEOUT_SECONDS, help="per-request timeout, a hang past it fails"
     )
@@ -434,14 +692,21 @@ def main(argv: list[str] | None = None) -> int:
         help="how PostgreSQL is stopped: fast (default; an operator's restart) or immediate (a crash)",
     )
     options = parser.parse_args(argv)
-    if options.clients < 1 or options.seconds <= options.down or options.down <= 0:
+    if options.clients < 1 or options.retry_clients < 0 or options.seconds <= options.down or options.down <= 0:
         parser.error("need at least one client and a run longer than the outage")
 
     def interrupted(signum: int, _frame: FrameType | None) -> None:
         raise SystemExit(128 + signum)  # unwinds the context managers: the cluster is removed
 
     signal.signal(signal.SIGTERM, interrupted)
-    report = run_fault(options.clients, options.seconds, options.down, options.timeout, options.stop_mode)
+    report = run_fault(
+        options.clients,
+        options.seconds,
+        options.down,
+        options.timeout,
+        options.stop_mode,
+        retry_clients=options.retry_clients,
+    )
     print(report.render(), flush=True)
     return 1 if report.problems else 0
 
