@@ -8,6 +8,7 @@ negative ones are left as they are, so that what makes them invalid still reache
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import schemathesis
@@ -34,8 +35,8 @@ def _at_most_20_distinct(tags: list[Any]) -> list[Any]:
 # JSON Schema cannot say "at most 20 tags, counted without regard to case after trimming" either
 # (21 with a duplicate are fine): a positive task body keeps its first 20 distinct tags.
 @schemathesis.hook("map_case").apply_to(operation_id="tasks_create")  # type: ignore[attr-defined, untyped-decorator]
-def at_most_20_tags_on_create(_context: Any, case: Any) -> Any:
-    return _cap_tags(case)
+def at_most_20_tags_and_a_fresh_key_on_create(_context: Any, case: Any) -> Any:
+    return _fresh_idempotency_key(_cap_tags(case))  # (one hook per operation)
 
 
 @schemathesis.hook("map_case").apply_to(operation_id="tasks_replace")  # type: ignore[attr-defined, untyped-decorator]
@@ -66,3 +67,20 @@ def no_made_up_cursor(_context: Any, case: Any) -> Any:
     if meta is not None and meta.generation.mode.is_positive and isinstance(case.query, dict):
         case.query = {name: value for name, value in case.query.items() if name != "cursor"}
     return case
+
+
+# The same Idempotency-Key with another body is a 422 by design (the IETF draft): a positive
+# case that reuses a key the fuzzer made up before would be "rejected". Positive creates and
+# bulk requests get a fresh key each; negative ones keep what they made up.
+def _fresh_idempotency_key(case: Any) -> Any:
+    meta = case.meta
+    headers = case.headers
+    positive = meta is not None and meta.generation.mode.is_positive
+    if positive and isinstance(headers, dict) and "Idempotency-Key" in headers:
+        case.headers = {**headers, "Idempotency-Key": str(uuid.uuid4())}
+    return case
+
+
+@schemathesis.hook("map_case").apply_to(operation_id="tasks_bulk")  # type: ignore[attr-defined, untyped-decorator]
+def fresh_key_on_bulk(_context: Any, case: Any) -> Any:
+    return _fresh_idempotency_key(case)

@@ -13,6 +13,11 @@ from dataclasses import dataclass
 _ENTITY_TAG = re.compile(r'\s*(W/)?"([\x21\x23-\x7e\x80-\xff]*)"\s*(?:,|$)')
 
 
+# The same grammar for a whole header, as the OpenAPI document states it (ASCII only there).
+_TAG = r'(W/)?"[\x21\x23-\x7e]*"'
+ENTITY_TAGS_PATTERN = rf"^\s*(\*|{_TAG}(\s*,\s*{_TAG})*)\s*$"
+
+
 class MalformedConditionalHeader(ValueError):
     """An If-Match or If-None-Match that is neither `*` nor a list of entity tags."""
 

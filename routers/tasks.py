@@ -9,11 +9,18 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Header, HTTPException, Path, Query, Request, Response, status
+from pydantic import WithJsonSchema
 from sqlmodel import Session
 from starlette.routing import Match
 from starlette.types import Scope
 
-from core.conditional import MalformedConditionalHeader, parse_entity_tags, version_tag, weak_digest_tag
+from core.conditional import (
+    ENTITY_TAGS_PATTERN,
+    MalformedConditionalHeader,
+    parse_entity_tags,
+    version_tag,
+    weak_digest_tag,
+)
 from core.config import Settings
 from core.db import Database, DatabaseDep
 from core.deps import CurrentUser, CursorsDep, SettingsDep
@@ -69,6 +76,9 @@ TaskId = Annotated[uuid.UUID, Path(description="The task's id; a value that is n
 
 IfMatchHeader = Annotated[
     str | None,
+    # Documented as what it must be (a header is a string or absent, never null); checked by
+    # _write_condition, whose 400 says why.
+    WithJsonSchema({"type": "string", "pattern": ENTITY_TAGS_PATTERN}),
     Header(
         alias="If-Match",
         description='The `ETag` of the task as you last read it (`"3"`), a list of them, or `*`: '
