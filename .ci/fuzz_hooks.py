@@ -8,10 +8,16 @@ negative ones are left as they are, so that what makes them invalid still reache
 
 from __future__ import annotations
 
+import re
+import sys
 import uuid
+from pathlib import Path
 from typing import Any
 
 import schemathesis
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from core.conditional import ENTITY_TAGS_PATTERN  # the app's own grammar
 
 
 @schemathesis.hook("map_case").apply_to(operation_id="auth_signup")  # type: ignore[attr-defined, untyped-decorator]
@@ -41,12 +47,12 @@ def at_most_20_tags_and_a_fresh_key_on_create(_context: Any, case: Any) -> Any:
 
 @schemathesis.hook("map_case").apply_to(operation_id="tasks_replace")  # type: ignore[attr-defined, untyped-decorator]
 def at_most_20_tags_on_replace(_context: Any, case: Any) -> Any:
-    return _cap_tags(case)
+    return _valid_if_match(_cap_tags(case))  # (one hook per operation)
 
 
 @schemathesis.hook("map_case").apply_to(operation_id="tasks_update")  # type: ignore[attr-defined, untyped-decorator]
 def at_most_20_tags_on_update(_context: Any, case: Any) -> Any:
-    return _cap_tags(case)
+    return _valid_if_match(_cap_tags(case))  # (one hook per operation)
 
 
 def _cap_tags(case: Any) -> Any:
@@ -73,14 +79,38 @@ def no_made_up_cursor(_context: Any, case: Any) -> Any:
 # case that reuses a key the fuzzer made up before would be "rejected". Positive creates and
 # bulk requests get a fresh key each; negative ones keep what they made up.
 def _fresh_idempotency_key(case: Any) -> Any:
-    meta = case.meta
-    headers = case.headers
-    positive = meta is not None and meta.generation.mode.is_positive
-    if positive and isinstance(headers, dict) and "Idempotency-Key" in headers:
-        case.headers = {**headers, "Idempotency-Key": str(uuid.uuid4())}
+    if _is_positive(case) and case.headers is not None and "Idempotency-Key" in case.headers:
+        case.headers["Idempotency-Key"] = str(uuid.uuid4())
     return case
 
 
 @schemathesis.hook("map_case").apply_to(operation_id="tasks_bulk")  # type: ignore[attr-defined, untyped-decorator]
 def fresh_key_on_bulk(_context: Any, case: Any) -> Any:
     return _fresh_idempotency_key(case)
+
+
+# Some phases make up header values without their pattern (`If-Match: 0`), which the server
+# refuses as it should (400). A positive write keeps its If-Match only when it is one.
+_ENTITY_TAGS = re.compile(ENTITY_TAGS_PATTERN)
+
+
+def _valid_if_match(case: Any) -> Any:
+    headers = case.headers
+    positive_with_tags = _is_positive(case) and headers is not None and "If-Match" in headers
+    if positive_with_tags and not _ENTITY_TAGS.match(str(headers["If-Match"])):
+        del headers["If-Match"]
+    return case
+
+
+@schemathesis.hook("map_case").apply_to(operation_id="tasks_complete")  # type: ignore[attr-defined, untyped-decorator]
+def valid_if_match_on_complete(_context: Any, case: Any) -> Any:
+    return _valid_if_match(case)
+
+
+@schemathesis.hook("map_case").apply_to(operation_id="tasks_delete")  # type: ignore[attr-defined, untyped-decorator]
+def valid_if_match_on_delete(_context: Any, case: Any) -> Any:
+    return _valid_if_match(case)
+
+
+def _is_positive(case: Any) -> bool:
+    return case.meta is not None and bool(case.meta.generation.mode.is_positive)
