@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import CursorResult, Row, Select, bindparam, delete, insert, select, update
+from sqlalchemy import CursorResult, Integer, Row, Select, bindparam, cast, delete, insert, literal, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -100,7 +101,6 @@ def _select(with_session: bool, for_update: bool) -> Select[Any]:
 
 def create_task(session: Session, caller: TokenClaims, data: TaskCreate, *, commit: bool = True) -> TaskRow:
     """The new task; with `commit=False` the caller commits (with its idempotency key)."""
-    require_live(session, caller)
     owner_id = caller.subject
     now = utc_now()
     values = {
@@ -118,17 +118,53 @@ def create_task(session: Session, caller: TokenClaims, data: TaskCreate, *, comm
         "version": 1,
     }
     try:
-        task = _execute(session, _INSERT, values).one()
-        search = {"task_id": task.id, "user_id": owner_id, "title": task.title, "description": task.description}
-        _execute(session, _INSERT_SEARCH, search)
+        if session.get_bind().dialect.name == "postgresql":
+            statement = _create_in_one_statement(caller.session_id is not None)
+            new = {f"new_{name}": value for name, value in values.items()}
+            task = _execute(session, statement, {**new, **liveness_values(caller)}).first()
+            if task is None:  # the token is not live: nothing was written
+                session.rollback()
+                raise AccountGone
+        else:
+            require_live(session, caller)
+            task = _execute(session, _INSERT, values).one()
+            search = {"task_id": task.id, "user_id": owner_id, "title": task.title, "description": task.description}
+            _execute(session, _INSERT_SEARCH, search)
+            _count(session, owner_id, total=1, completed=int(data.completed))
         _index_tags(session, task, data.tags)
-        _count(session, owner_id, total=1, completed=int(data.completed))
         if commit:
             session.commit()
     except IntegrityError:  # the foreign key: the account went after the check
         session.rollback()
         raise AccountGone from None
     return task
+
+
+@functools.cache
+def _create_in_one_statement(with_session: bool) -> Select[Any]:
+    """On PostgreSQL, the task, its search text and the owner's counters in one statement
+    (data-modifying CTEs), written only if the caller's token is live: one round trip where
+    the portable path (SQLite) takes four. The tags follow in their own statement."""
+    columns = [column.name for column in _tasks.c]
+    new_row = select(*[bindparam(f"new_{name}", type_=_tasks.c[name].type) for name in columns])
+    task = insert(_tasks).from_select(columns, new_row.where(liveness(with_session))).returning(*_tasks.c).cte("task")
+    text = insert(_task_search).from_select(
+        ["task_id", "user_id", "title", "description"],
+        select(task.c.id, task.c.user_id, task.c.title, task.c.description),
+    )
+    counted = postgresql_insert(_totals).from_select(
+        ["user_id", "total", "completed", "changes"],
+        select(task.c.user_id, literal(1), cast(task.c.completed, Integer), literal(1)),
+    )
+    counters = counted.on_conflict_do_update(
+        index_elements=[_totals.c.user_id],
+        set_={
+            "total": _totals.c.total + 1,
+            "completed": _totals.c.completed + counted.excluded.completed,
+            "changes": _totals.c.changes + 1,
+        },
+    )
+    return select(task).add_cte(text.cte("text"), counters.cte("counters"))
 
 
 def get_task(session: Session, caller: TokenClaims, task_id: uuid.UUID) -> TaskRow:

@@ -5,13 +5,14 @@
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, Uuid, bindparam, text
 
 from tests.support import Account, Database, make_token, settings_for
 
@@ -96,8 +97,11 @@ def wait_for_the_next_second() -> None:
 def row_count(engine: Engine, table: str, user_id: str) -> int:
     with engine.connect() as connection:
         column = "id" if table == "users" else "user_id"
-        statement = text(f"SELECT count(*) FROM {table} WHERE CAST({column} AS TEXT) = :user_id")
-        return int(connection.execute(statement, {"user_id": user_id}).scalar_one())
+        # A UUID-typed parameter: PostgreSQL stores a uuid, SQLite 32 hex digits without dashes.
+        statement = text(f"SELECT count(*) FROM {table} WHERE {column} = :user_id").bindparams(
+            bindparam("user_id", type_=Uuid())
+        )
+        return int(connection.execute(statement, {"user_id": uuid.UUID(user_id)}).scalar_one())
 
 
 # --- POST /api/auth/change-password: success ----------------------------------------------

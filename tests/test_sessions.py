@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from jose import jwt
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, Uuid, bindparam, text
 
+from models.common import UTCDateTime
 from tests.support import DEFAULT_PASSWORD, Account, make_token
 
 REFRESH = "/api/auth/refresh"
@@ -416,7 +417,8 @@ def test_a_login_clears_out_the_users_ended_sessions(client: TestClient, alice: 
     login(client, alice)
 
     with engine.connect() as connection:
-        ids = connection.execute(text("SELECT id FROM sessions WHERE user_id = :u"), {"u": alice.id}).scalars().all()
+        by_user = text("SELECT id FROM sessions WHERE user_id = :u").bindparams(bindparam("u", type_=Uuid()))
+        ids = connection.execute(by_user, {"u": uuid.UUID(alice.id)}).scalars().all()
     assert uuid.UUID(ended.session_id) not in {uuid.UUID(str(i)) for i in ids}
     assert len(ids) == 2  # the signup's session and the new one
 
@@ -475,8 +477,10 @@ def test_a_refresh_clears_out_its_sessions_expired_refresh_tokens(
 
     with engine.connect() as connection:
         left = connection.execute(
-            text("SELECT count(*) FROM refresh_tokens WHERE session_id = :s AND expires_at < now()"),
-            {"s": first.session_id},
+            text("SELECT count(*) FROM refresh_tokens WHERE session_id = :s AND expires_at < :now").bindparams(
+                bindparam("s", type_=Uuid()), bindparam("now", type_=UTCDateTime())
+            ),
+            {"s": uuid.UUID(str(first.session_id)), "now": datetime.now(UTC)},
         ).scalar_one()
     assert left == 0
 
