@@ -18,19 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import (
-    CursorResult,
-    Integer,
-    Row,
-    Select,
-    bindparam,
-    cast,
-    delete,
-    insert,
-    literal_column,
-    select,
-    update,
-)
+from sqlalchemy import CursorResult, Integer, Row, Select, bindparam, cast, delete, insert, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -164,8 +152,19 @@ def _create_in_one_statement(with_session: bool) -> Select[Any]:
         ["task_id", "user_id", "title", "description"],
         select(task.c.id, task.c.user_id, task.c.title, task.c.description),
     )
-    counters = _counters_from(task, total=literal_column("1"), completed=cast(task.c.completed, Integer))
-    return select(task).add_cte(text.cte("text"), counters)
+    counted = postgresql_insert(_totals).from_select(
+        ["user_id", "total", "completed", "changes"],
+        select(task.c.user_id, literal(1), cast(task.c.completed, Integer), literal(1)),
+    )
+    counters = counted.on_conflict_do_update(
+        index_elements=[_totals.c.user_id],
+        set_={
+            "total": _totals.c.total + 1,
+            "completed": _totals.c.completed + counted.excluded.completed,
+            "changes": _totals.c.changes + 1,
+        },
+    )
+    return select(task).add_cte(text.cte("text"), counters.cte("counters"))
 
 
 def get_task(session: Session, caller: TokenClaims, task_id: uuid.UUID) -> TaskRow:
@@ -263,56 +262,16 @@ def _update(
         completed_delta = 1 if changed["completed"] else -1
     changed["updated_at"] = _after(task.updated_at, now)
     changed["version"] = task.version + 1
-    postgresql = session.get_bind().dialect.name == "postgresql"
-    if postgresql:  # the write and the owner's counters in one statement
-        values = {f"set_{name}": value for name, value in changed.items()}
-        values.update(task_id=task_id, read_version=task.version, completed_delta=completed_delta)
-        task = _execute(session, _update_and_count(frozenset(changed)), values).one()
-    else:
-        task = _execute(session, _UPDATE, {"task_id": task_id, "read_version": task.version, **changed}).one()
+    task = _execute(session, _UPDATE, {"task_id": task_id, "read_version": task.version, **changed}).one()
     if "title" in changed or "description" in changed:
         text = {"search_task_id": task_id, "new_title": task.title, "new_description": task.description}
         _execute(session, _UPDATE_SEARCH, text)
     if "tags" in changed:
         _execute(session, _DELETE_TAGS, {"task_id": task_id})
         _index_tags(session, task, changed["tags"])
-    if not postgresql:
-        _count(session, owner_id, completed=completed_delta)
+    _count(session, owner_id, completed=completed_delta)
     session.commit()
     return task
-
-
-@functools.lru_cache(maxsize=256)
-def _update_and_count(columns: frozenset[str]) -> Select[Any]:
-    """On PostgreSQL, the write (conditioned on the version read) and the owner's counters
-    in one statement, as `create` does. (The search text, when it changed, follows in its
-    own statement.)"""
-    new_values = {name: bindparam(f"set_{name}", type_=_tasks.c[name].type) for name in sorted(columns)}
-    task = (
-        update(_tasks)
-        .where(_tasks.c.id == bindparam("task_id"), _tasks.c.version == bindparam("read_version"))
-        .values(new_values)
-        .returning(*_tasks.c)
-        .cte("task")
-    )
-    completed = bindparam("completed_delta", type_=Integer)
-    return select(task).add_cte(_counters_from(task, total=literal_column("0"), completed=completed))
-
-
-def _counters_from(task: Any, *, total: Any, completed: Any) -> Any:
-    """The owner's counters moved by `total` and `completed`, and one more change, as a CTE
-    that writes only if `task` (a CTE of the written task) has a row."""
-    counted = postgresql_insert(_totals).from_select(
-        ["user_id", "total", "completed", "changes"], select(task.c.user_id, total, completed, literal_column("1"))
-    )
-    return counted.on_conflict_do_update(
-        index_elements=[_totals.c.user_id],
-        set_={
-            "total": _totals.c.total + counted.excluded.total,
-            "completed": _totals.c.completed + counted.excluded.completed,
-            "changes": _totals.c.changes + 1,
-        },
-    ).cte("counters")
 
 
 def _index_tags(session: Session, task: TaskRow, tags: list[str]) -> None:
