@@ -29,16 +29,13 @@ class EntityTags:
     any: bool
     tags: tuple[tuple[str, bool], ...] = ()
 
-    def strong_matches(self, opaque: str) -> bool:
-        """If-Match's strong comparison: a weak tag never matches."""
-        return self.any or any(tag == opaque and not weak for tag, weak in self.tags)
-
     def weak_matches(self, opaque: str) -> bool:
         """If-None-Match's weak comparison: `W/"3"` and `"3"` are the same."""
         return self.any or any(tag == opaque for tag, _weak in self.tags)
 
     def strong_versions(self) -> frozenset[int]:
-        """The task versions the strong tags name (a tag that is not one names none)."""
+        """The task versions the strong tags name (a tag that is not one names none): what
+        If-Match's strong comparison can match, since a weak tag never does."""
         return frozenset(int(tag) for tag, weak in self.tags if not weak and tag.isdigit() and len(tag) < 19)
 
 

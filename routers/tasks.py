@@ -103,6 +103,12 @@ _PRECONDITION_FAILED: dict[str, Any] = {
     "headers": _ETAG_HEADER,
 }
 _ONE_TASK: dict[str, Any] = {"description": "The task", "headers": _ETAG_HEADER}
+# PUT, PATCH and complete: the task with its new ETag, or why not.
+_WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: _ONE_TASK,
+    412: _PRECONDITION_FAILED,
+    **error_responses(400, 401, 403, 404, 413, 428, 503),
+}
 
 
 def _write_condition(if_match: str | None, settings: Settings) -> IfMatch | None:
@@ -357,7 +363,7 @@ def get_task(
     response_model=TaskPublic,
     operation_id="tasks_replace",
     summary="Replace a task (all fields)",
-    responses={200: _ONE_TASK, 412: _PRECONDITION_FAILED, **error_responses(400, 401, 403, 404, 413, 428, 503)},
+    responses=_WRITE_RESPONSES,
 )
 def replace_task(
     user_id: UserId,
@@ -380,7 +386,7 @@ def replace_task(
     operation_id="tasks_update",
     summary="Change some fields of a task",
     description="Fields left out stay as they are; `null` clears `description` or `due_at`. An empty object is a 400.",
-    responses={200: _ONE_TASK, 412: _PRECONDITION_FAILED, **error_responses(400, 401, 403, 404, 413, 428, 503)},
+    responses=_WRITE_RESPONSES,
 )
 def update_task(
     user_id: UserId,
@@ -424,7 +430,7 @@ def delete_task(
     response_model=TaskPublic,
     operation_id="tasks_complete",
     summary='Mark a task completed (or reopen it with {"completed": false})',
-    responses={200: _ONE_TASK, 412: _PRECONDITION_FAILED, **error_responses(400, 401, 403, 404, 413, 428, 503)},
+    responses=_WRITE_RESPONSES,
 )
 def complete_task(
     user_id: UserId,

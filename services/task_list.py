@@ -11,6 +11,7 @@ Every sort ends in `id`, so the order is total; every sort has an index that sta
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import uuid
@@ -205,6 +206,11 @@ class _FilterShape:
         return not (self.q or self.priority or self.tag or self.due_before or self.due_after) and self.overdue is None
 
 
+_NO_FILTER = _FilterShape(None, q=False, priority=False, tag=False, overdue=None, due_before=False, due_after=False)
+_TAG_ALONE = dataclasses.replace(_NO_FILTER, tag=True)
+_SEARCH_ALONE = dataclasses.replace(_NO_FILTER, q=True)
+
+
 def _filters(shape: _FilterShape) -> list[ColumnElement[bool]]:
     filters: list[ColumnElement[bool]] = [_c.user_id == bindparam("owner_id")]
     if shape.completed is not None:
@@ -214,10 +220,7 @@ def _filters(shape: _FilterShape) -> list[ColumnElement[bool]]:
     if shape.priority:
         filters.append(_c.priority == bindparam("priority_rank", type_=SmallInteger()))
     if shape.tag:
-        tagged = select(_task_tags.c.task_id).where(
-            _task_tags.c.user_id == bindparam("owner_id"), _task_tags.c.tag == bindparam("tag_key", type_=Text())
-        )
-        filters.append(_c.id.in_(tagged))
+        filters.append(_c.id.in_(select(_task_tags.c.task_id).where(*_tagged())))
     if shape.overdue is not None:
         now = bindparam("now", type_=UTCDateTime())
         overdue = and_(_c.completed == false(), _c.due_at < now)
@@ -231,6 +234,11 @@ def _filters(shape: _FilterShape) -> list[ColumnElement[bool]]:
     if shape.due_after:
         filters.append(_c.due_at >= bindparam("due_after", type_=UTCDateTime()))
     return filters
+
+
+def _tagged() -> tuple[ColumnElement[bool], ...]:
+    """The caller's `task_tags` rows of the tag asked for (an index lookup)."""
+    return _task_tags.c.user_id == bindparam("owner_id"), _task_tags.c.tag == bindparam("tag_key", type_=Text())
 
 
 def _search_matches() -> tuple[ColumnElement[bool], ...]:
@@ -274,10 +282,9 @@ def _total(shape: _FilterShape) -> ColumnElement[int]:
     """The total across pages: the owner's counters when they know it, else a count over
     the filters (an index scan for each filter but `q`, a trigram index scan for `q`)."""
     # A tag or a search alone: counted where it is looked up (those rows exist only beside a task).
-    if shape == _FilterShape(None, q=False, priority=False, tag=True, overdue=None, due_before=False, due_after=False):
-        tagged = _task_tags.c.user_id == bindparam("owner_id"), _task_tags.c.tag == bindparam("tag_key", type_=Text())
-        return select(func.count()).select_from(_task_tags).where(*tagged).scalar_subquery()
-    if shape == _FilterShape(None, q=True, priority=False, tag=False, overdue=None, due_before=False, due_after=False):
+    if shape == _TAG_ALONE:
+        return select(func.count()).select_from(_task_tags).where(*_tagged()).scalar_subquery()
+    if shape == _SEARCH_ALONE:
         return select(func.count()).select_from(_SEARCH_MATCHES).scalar_subquery()
     if not shape.counted:
         return select(func.count()).select_from(_tasks).where(*_filters(shape)).scalar_subquery()
