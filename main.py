@@ -18,6 +18,7 @@ from core.body_limit import BodySizeLimitMiddleware
 from core.config import Settings
 from core.cursors import CursorCodec
 from core.db import WORKER_THREADS, Database
+from core.docs import install_docs
 from core.errors import UnhandledErrorMiddleware, install_error_handlers
 from core.log_format import logging_config
 from core.openapi import install_openapi
@@ -53,7 +54,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         app.state.database.dispose()
 
-    app = FastAPI(title="To-do API", version="1.0.0", description=DESCRIPTION, lifespan=lifespan)
+    # docs_url and redoc_url off: FastAPI's pages load their scripts from a CDN; core/docs.py serves them.
+    app = FastAPI(
+        title="To-do API",
+        version="1.0.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
     app.state.settings = settings
     app.state.tokens = tokens
     app.state.hasher = hasher
@@ -69,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     install_error_handlers(app)
     install_openapi(app)
+    install_docs(app)
 
     # Added innermost first. The request log is outermost, so that it times and logs every
     # answer; then CORS, so preflights never need a token and every answer (401, 413 and
@@ -102,14 +112,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 app = create_app()
 
 if __name__ == "__main__":
+    import sys
+
     import uvicorn
 
+    if sys.argv[1:] not in ([], ["serve"]):
+        sys.exit("usage: python main.py [serve]")
     serving = app.state.settings
+    # `python main.py serve` (make serve): WORKERS processes, each importing this module and
+    # building the same app from the same settings. `python main.py` (make run): this one.
+    production = sys.argv[1:] == ["serve"]
     uvicorn.run(
-        app,
+        "main:app" if production else app,
         host=serving.host,
         port=serving.port,
-        proxy_headers=False,
+        workers=serving.workers if production else 1,
+        # In production behind a proxy, uvicorn takes the client address and scheme from
+        # X-Forwarded-For and X-Forwarded-Proto, from FORWARDED_ALLOW_IPS peers only.
+        proxy_headers=production,
+        forwarded_allow_ips=[str(network) for network in serving.forwarded_allow_ips],
         log_config=logging_config(serving.log_format, serving.log_level),
         access_log=False,  # core/request_log.py logs each request, as JSON by default
     )
