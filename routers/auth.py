@@ -62,6 +62,10 @@ def signup(
     client: ClientAddressDep,
     start: SessionStartDep,
 ) -> Response:
+    """The username is 3 to 32 of `A-Z a-z 0-9 _ . -` and unique without regard to case; the e-mail
+    is stored in lower case. The answer is the one login gives: the new user, an access token for
+    `Authorization: Bearer` and a refresh token. A 409 says whether the username or the e-mail is
+    taken. Too many signups from one client address within the hour are a 429 with `Retry-After`."""
     with db.session() as session:
         grant = accounts.signup(session, body, hasher, throttle, client, start)
     return json_response(_auth_result(grant, tokens, start), status.HTTP_201_CREATED)
@@ -82,6 +86,10 @@ def login(
     throttle: ThrottleDep,
     start: SessionStartDep,
 ) -> Response:
+    """`username_or_email` matches either, without regard to case. An unknown user and a wrong
+    password get one and the same 401. Every login starts a new session (see
+    `GET /api/auth/sessions`). After too many failed logins for one account the answer is a 429
+    with `Retry-After`, even with the right password, until the window ends."""
     with db.session() as session:
         grant = accounts.login(session, body, hasher, throttle, start)
     return json_response(_auth_result(grant, tokens, start))
@@ -109,6 +117,9 @@ def refresh(body: RefreshRequest, db: DatabaseDep, tokens: TokensDep, start: Ses
     responses=error_responses(400, 401, 503),
 )
 def logout(current_user: CurrentUser, db: DatabaseDep) -> Response:
+    """The session of the token used is revoked: its access tokens are refused from now on and its
+    refresh token is dead. Other sessions (other devices) stay logged in. A token without a
+    session (`sid`), from a companion service, is a 400: use `logout-all`."""
     with db.session() as session:
         sessions.logout(session, current_user.claims)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -122,6 +133,8 @@ def logout(current_user: CurrentUser, db: DatabaseDep) -> Response:
     responses=error_responses(401, 503),
 )
 def logout_all(current_user: CurrentUser, db: DatabaseDep) -> Response:
+    """Every session of the account is revoked, this one included, and so is every token issued
+    without a session until now: every device has to log in again."""
     with db.session() as session:
         sessions.logout_everywhere(session, current_user.claims)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -135,6 +148,9 @@ def logout_all(current_user: CurrentUser, db: DatabaseDep) -> Response:
     responses=error_responses(401, 503),
 )
 def list_sessions(current_user: CurrentUser, db: DatabaseDep) -> Response:
+    """One entry per signup or login that has not ended: when it started, when it last refreshed
+    its tokens, the client's `User-Agent`, and `current: true` on the session of the token used.
+    Its `id` is what `DELETE /api/auth/sessions/{session_id}` takes."""
     with db.read_session() as session:
         rows = sessions.active_sessions(session, current_user.claims)
     current = current_user.claims.session_id
@@ -154,6 +170,9 @@ def revoke_session(
     current_user: CurrentUser,
     db: DatabaseDep,
 ) -> Response:
+    """Its access tokens are refused from now on and its refresh token is dead, for instance to log
+    out a lost phone. An id that is not one of the caller's active sessions is a 404, whoever it
+    belongs to."""
     try:
         target = uuid.UUID(session_id)
     except ValueError:
@@ -194,6 +213,7 @@ def change_password(
     responses=error_responses(401, 503),
 )
 def me(current_user: CurrentUser, db: DatabaseDep) -> Response:
+    """The caller's id (the `{user_id}` of every task path), username, e-mail and sign-up time."""
     with db.read_session() as session:
         user = current_user.verify(session)
     return json_response(UserPublic.model_validate(user))
@@ -207,6 +227,9 @@ def me(current_user: CurrentUser, db: DatabaseDep) -> Response:
     responses=error_responses(400, 401, 409, 413, 503),
 )
 def update_me(body: ProfileUpdate, current_user: CurrentUser, db: DatabaseDep) -> Response:
+    """Send `username`, `email` or both; the rules of signup apply, and one taken by another
+    account is a 409. Changing only the case of one's own username is fine. Other fields are
+    ignored; an empty object, or `null` for either field, is a 400. Tokens stay valid."""
     with db.session() as session:
         user = accounts.update_profile(session, current_user.claims, body)
     return json_response(UserPublic.model_validate(user))

@@ -29,6 +29,8 @@ class NotReady(BaseModel):
 
 @router.get("", operation_id="health_live", summary="The process is up")
 async def live() -> dict[str, str]:
+    """200 as long as the process serves requests, without asking the database: for a liveness
+    probe, which should restart the process only when this stops answering."""
     return {"status": "ok"}
 
 
@@ -46,6 +48,9 @@ async def live() -> dict[str, str]:
     },
 )
 def ready(request: Request) -> JSONResponse:
+    """Runs `SELECT 1`: 200 when the database answers, 503 with `Retry-After` when it cannot be
+    reached (the process recovers by itself once it is back, so do not restart it for this). For a
+    readiness probe or a load balancer's health check."""
     try:
         with request.app.state.database.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
