@@ -8,13 +8,14 @@ RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP := $(VENV)/.dev-installed
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve migrate test lint format secret clean fuzz bench
+.PHONY: help run serve migrate test lint format secret clean fuzz bench postman
 
 help:
 	@echo "make run      install, migrate and serve on HOST:PORT (default 127.0.0.1:8000)"
 	@echo "make test     run the test suite (PostgreSQL at 127.0.0.1:5432, else SQLite with a warning)"
 	@echo "make migrate  apply the Alembic migrations to DATABASE_URL (or MIGRATION_DATABASE_URL)"
 	@echo "make lint     ruff (lint and format check) and mypy"
+	@echo "make postman  regenerate docs/todo-api.postman_collection.json from the OpenAPI document"
 	@echo "make clean    remove .venv and caches (keeps .env and the SQLite database)"
 
 $(RUNTIME_STAMP): requirements.txt
@@ -53,6 +54,11 @@ lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
+
+# The Postman collection (scripts/postman.py), from the routes' OpenAPI document: run it after
+# changing a route; tests/test_postman.py fails while the committed file is stale.
+postman: $(RUNTIME_STAMP)
+	$(BIN)/python -m scripts.postman
 
 # The benchmark (bench/run.py, README "Benchmark"): about 3.5 minutes on the local PostgreSQL.
 bench: $(RUNTIME_STAMP)
