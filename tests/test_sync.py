@@ -23,6 +23,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +36,7 @@ from tests.support import TASK_KEYS, Account, Database, settings_for
 ANSWER_KEYS = {"changed", "deleted", "next_since", "has_more"}
 PAGE_CAP = 500
 UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"
+CREATORS = 4
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -100,7 +102,9 @@ def create_task(client: TestClient, account: Account, title: str = "Buy milk", *
 
 
 def create_tasks(client: TestClient, account: Account, count: int) -> list[str]:
-    return [create_task(client, account, f"task {n}")["id"] for n in range(count)]
+    """`count` new tasks, several requests at a time (only to save time), ids in title order."""
+    with ThreadPoolExecutor(CREATORS) as pool:
+        return list(pool.map(lambda n: create_task(client, account, f"task {n:04}")["id"], range(count)))
 
 
 def task_url(account: Account, task_id: str) -> str:

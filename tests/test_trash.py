@@ -622,6 +622,18 @@ def test_a_restored_task_is_found_by_q_and_tag_again(
     assert list_answer(client, alice, **params) == ([task["id"]], 1)
 
 
+def test_restore_changes_the_lists_etag(client: TestClient, alice: Account) -> None:
+    """Contract C: the list's tag changes whenever a task is created, changed or deleted; a
+    restore brings a task back to the list, so the page can no longer be the same."""
+    create_task(client, alice, "kept")
+    task = trashed_task(client, alice)
+    before = client.get(alice.tasks_url, headers=alice.headers).headers["ETag"]
+
+    restored(client, alice, task["id"])
+
+    assert client.get(alice.tasks_url, headers=alice.headers).headers["ETag"] != before
+
+
 def test_a_restored_task_leaves_the_trash(client: TestClient, alice: Account) -> None:
     task = trashed_task(client, alice, "restored")
     other = trashed_task(client, alice, "still trashed")
