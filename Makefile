@@ -8,13 +8,14 @@ RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP := $(VENV)/.dev-installed
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve migrate test lint format secret clean fuzz bench postman
+.PHONY: help run serve migrate test lint format secret clean fuzz bench e2e postman
 
 help:
 	@echo "make run      install, migrate and serve on HOST:PORT (default 127.0.0.1:8000)"
 	@echo "make test     run the test suite (PostgreSQL at 127.0.0.1:5432, else SQLite with a warning)"
 	@echo "make migrate  apply the Alembic migrations to DATABASE_URL (or MIGRATION_DATABASE_URL)"
 	@echo "make lint     ruff (lint and format check) and mypy"
+	@echo "make e2e      the test SPA in headless Chromium (Debian's, installed if missing) against a real server"
 	@echo "make postman  regenerate docs/todo-api.postman_collection.json from the OpenAPI document"
 	@echo "make clean    remove .venv and caches (keeps .env and the SQLite database)"
 
@@ -49,6 +50,11 @@ test: $(DEV_STAMP)
 # (.ci/fuzz; FUZZ_SEED, FUZZ_MAX_EXAMPLES): about eight minutes.
 fuzz: $(DEV_STAMP)
 	bash .ci/fuzz
+
+# The test page (e2e/spa/) in headless Chromium, driven by Playwright, against `python main.py`
+# on a throwaway PostgreSQL database (e2e/run; installs Debian's chromium when missing).
+e2e: $(DEV_STAMP)
+	bash e2e/run $(PYTEST_ARGS)
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
