@@ -12,6 +12,7 @@ DEV_STAMP := $(VENV)/.dev-installed
 
 help:
 	@echo "make run      install, migrate and serve on HOST:PORT (default 127.0.0.1:8000)"
+	@echo "make serve    install, migrate and serve for production: WORKERS processes (default 2), no reload"
 	@echo "make test     run the test suite (PostgreSQL at 127.0.0.1:5432, else SQLite with a warning)"
 	@echo "make migrate  apply the Alembic migrations to DATABASE_URL (or MIGRATION_DATABASE_URL)"
 	@echo "make lint     ruff (lint and format check) and mypy"
@@ -42,6 +43,13 @@ migrate: $(RUNTIME_STAMP)
 
 run: $(RUNTIME_STAMP) secret migrate
 	$(BIN)/python main.py
+
+# Production-style (README "Serving in production"): WORKERS uvicorn processes (default 2)
+# on HOST:PORT, no reload, X-Forwarded-* believed only from FORWARDED_ALLOW_IPS (default
+# 127.0.0.1). No `secret`: every worker and replica must share one secret, so it is set
+# explicitly; without it the app refuses to start.
+serve: $(RUNTIME_STAMP) migrate
+	$(BIN)/python main.py serve
 
 test: $(DEV_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

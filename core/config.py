@@ -94,6 +94,10 @@ class Settings:
     bcrypt_rounds: int = 12
     host: str = "127.0.0.1"
     port: int = 8000
+    # `python main.py serve` (make serve) only: uvicorn processes, and the peers whose
+    # X-Forwarded-For and X-Forwarded-Proto uvicorn believes (none when empty).
+    workers: int = 2
+    forwarded_allow_ips: tuple[IPv4Network | IPv6Network, ...] = (IPv4Network("127.0.0.1/32"),)
     login_max_failures: int = 5
     login_window_seconds: int = 900
     signup_max_per_ip: int = 20
@@ -141,6 +145,10 @@ class Settings:
             bcrypt_rounds=_int(env, "BCRYPT_ROUNDS", 12, minimum=4),
             host=env.get("HOST", "").strip() or "127.0.0.1",
             port=_int(env, "PORT", 8000, minimum=1),
+            workers=_int(env, "WORKERS", 2, minimum=1),
+            forwarded_allow_ips=(
+                parse_networks(env, "FORWARDED_ALLOW_IPS") if "FORWARDED_ALLOW_IPS" in env else cls.forwarded_allow_ips
+            ),
             login_max_failures=_int(env, "LOGIN_MAX_FAILURES", 5, minimum=0),
             login_window_seconds=_int(env, "LOGIN_WINDOW_SECONDS", 900, minimum=1),
             signup_max_per_ip=_int(env, "SIGNUP_MAX_PER_IP", 20, minimum=0),

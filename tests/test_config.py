@@ -3,6 +3,7 @@ to start without a usable signing secret."""
 
 from __future__ import annotations
 
+from ipaddress import ip_network
 from pathlib import Path
 
 import pytest
@@ -209,3 +210,39 @@ def test_require_if_match_reads_a_boolean(value: str, expected: bool) -> None:
 def test_require_if_match_that_is_not_a_boolean_refuses_to_start() -> None:
     with pytest.raises(ConfigError, match="REQUIRE_IF_MATCH"):
         Settings.from_env({"BETTER_AUTH_SECRET": SECRET, "REQUIRE_IF_MATCH": "sometimes"})
+
+
+# --- make serve: workers and trusted proxies ------------------------------------------------
+
+
+def test_serve_runs_two_workers_and_trusts_only_the_local_proxy_by_default() -> None:
+    settings = from_env()
+
+    assert settings.workers == 2
+    assert settings.forwarded_allow_ips == (ip_network("127.0.0.1/32"),)
+
+
+def test_from_env_reads_the_number_of_workers() -> None:
+    assert from_env(WORKERS="4").workers == 4
+
+
+@pytest.mark.parametrize("value", ["0", "-2", "two"])
+def test_a_number_of_workers_below_one_or_not_a_number_refuses_to_start(value: str) -> None:
+    with pytest.raises(ConfigError, match="WORKERS"):
+        from_env(WORKERS=value)
+
+
+def test_forwarded_allow_ips_are_a_comma_separated_list_of_addresses_and_networks() -> None:
+    settings = from_env(FORWARDED_ALLOW_IPS=" 10.0.0.0/8, 192.0.2.7 ,::1")
+
+    assert settings.forwarded_allow_ips == (ip_network("10.0.0.0/8"), ip_network("192.0.2.7"), ip_network("::1"))
+
+
+def test_an_empty_forwarded_allow_ips_trusts_no_peer() -> None:
+    assert from_env(FORWARDED_ALLOW_IPS="").forwarded_allow_ips == ()
+
+
+@pytest.mark.parametrize("value", ["*", "proxy.example", "127.0.0.1,10.0.0.0/33"])
+def test_forwarded_allow_ips_other_than_addresses_and_networks_refuse_to_start(value: str) -> None:
+    with pytest.raises(ConfigError, match="FORWARDED_ALLOW_IPS"):
+        from_env(FORWARDED_ALLOW_IPS=value)
