@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from core.log_format import LOG_FORMATS
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "data" / "todo.sqlite3"
 MIN_SECRET_BYTES = 32
+MAX_TRASH_RETENTION_DAYS = 36_500
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
@@ -56,6 +58,16 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int) -> int:
     if value < minimum:
         raise ConfigError(f"{name} must be at least {minimum}, got {value}")
     return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
 
 
 _TRUE = ("1", "true", "yes", "on")
@@ -107,6 +119,9 @@ class Settings:
     log_level: str = "INFO"
     # Task writes without If-Match are a 428, so that no client can overwrite blindly.
     require_if_match: bool = False
+    # How long a deleted task stays restorable; also how old a sync token may be. Fractions
+    # are allowed (0.0001 days is about 9 seconds).
+    trash_retention_days: float = 30.0
 
     def __post_init__(self) -> None:
         if not self.secret:
@@ -118,10 +133,19 @@ class Settings:
             raise ConfigError(f"BETTER_AUTH_SECRET must be at least {MIN_SECRET_BYTES} bytes long")
         if not 4 <= self.bcrypt_rounds <= 31:
             raise ConfigError("BCRYPT_ROUNDS must be between 4 and 31")
+        if not 0 < self.trash_retention_days <= MAX_TRASH_RETENTION_DAYS:  # also refuses NaN
+            raise ConfigError(
+                f"TRASH_RETENTION_DAYS must be above 0 and at most {MAX_TRASH_RETENTION_DAYS}, "
+                f"got {self.trash_retention_days}"
+            )
         if self.log_format not in LOG_FORMATS:
             raise ConfigError(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, got {self.log_format!r}")
         if self.log_level not in LOG_LEVELS:
             raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {self.log_level!r}")
+
+    @property
+    def trash_retention(self) -> timedelta:
+        return timedelta(days=self.trash_retention_days)
 
     @property
     def is_sqlite(self) -> bool:
@@ -157,6 +181,7 @@ class Settings:
             log_format=env.get("LOG_FORMAT", "").strip().lower() or "json",
             log_level=env.get("LOG_LEVEL", "").strip().upper() or "INFO",
             require_if_match=_bool(env, "REQUIRE_IF_MATCH", False),
+            trash_retention_days=_float(env, "TRASH_RETENTION_DAYS", 30.0),
         )
 
     def __repr__(self) -> str:  # never print the secret or database password

@@ -19,7 +19,7 @@ from pydantic import (
     model_validator,
 )
 from pydantic.config import JsonDict
-from sqlalchemy import JSON, Index, SmallInteger, Text, text
+from sqlalchemy import JSON, BigInteger, Index, SmallInteger, Text, text
 from sqlmodel import Field as Column
 from sqlmodel import SQLModel
 
@@ -38,7 +38,33 @@ TITLE_MAX_CHARS = 255
 DESCRIPTION_MAX_CHARS = 10_000
 
 
-class Task(SQLModel, table=True):
+class _TaskColumns(SQLModel):
+    """What a task is, live (`tasks`) or in the trash (`trashed_tasks`)."""
+
+    id: uuid.UUID = Column(default_factory=uuid.uuid4, primary_key=True)
+    user_id: uuid.UUID = Column(foreign_key="users.id", ondelete="CASCADE", nullable=False)
+    title: str = Column(max_length=TITLE_MAX_CHARS)
+    description: str | None = Column(default=None, sa_type=Text)
+    completed: bool = Column(default=False)
+    completed_at: datetime | None = Column(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Column(default_factory=utc_now, sa_type=UTCDateTime, nullable=False)
+    updated_at: datetime = Column(default_factory=utc_now, sa_type=UTCDateTime, nullable=False)
+    due_at: datetime | None = Column(default=None, sa_type=UTCDateTime)
+    # 0 to 3 for none, low, medium, high: sorts by importance, stays small in every index.
+    priority: int = Column(default=0, sa_type=SmallInteger, nullable=False, sa_column_kwargs={"server_default": "0"})
+    # As returned: distinct without regard to case, sorted. A list on the row, so that a page
+    # of tasks comes back with its tags in the one query it runs.
+    tags: list[str] = Column(
+        default_factory=list, sa_type=JSON, nullable=False, sa_column_kwargs={"server_default": "[]"}
+    )
+    # 1 at creation, plus one on every write that changes something.
+    version: int = Column(default=1, nullable=False, sa_column_kwargs={"server_default": "1"})
+    # The owner's change counter (`task_totals.changes`) as this task's last write left it:
+    # delta sync reads the tasks written after a position in this order.
+    change_seq: int = Column(default=0, sa_type=BigInteger, nullable=False, sa_column_kwargs={"server_default": "0"})
+
+
+class Task(_TaskColumns, table=True):
     __tablename__ = "tasks"
     # One index per sort key, each ending in the `id` tie-break, so that the first page of
     # any sort is an index range scan however many tasks the owner has (either direction).
@@ -63,26 +89,23 @@ class Task(SQLModel, table=True):
             postgresql_where=text("NOT completed"),
             sqlite_where=text("NOT completed"),
         ),
+        # Delta sync: the owner's tasks written after a position (services/changes.py).
+        Index("ix_tasks_user_id_change_seq_id", "user_id", "change_seq", "id"),
     )
 
-    id: uuid.UUID = Column(default_factory=uuid.uuid4, primary_key=True)
-    user_id: uuid.UUID = Column(foreign_key="users.id", ondelete="CASCADE", nullable=False)
-    title: str = Column(max_length=TITLE_MAX_CHARS)
-    description: str | None = Column(default=None, sa_type=Text)
-    completed: bool = Column(default=False)
-    completed_at: datetime | None = Column(default=None, sa_type=UTCDateTime)
-    created_at: datetime = Column(default_factory=utc_now, sa_type=UTCDateTime, nullable=False)
-    updated_at: datetime = Column(default_factory=utc_now, sa_type=UTCDateTime, nullable=False)
-    due_at: datetime | None = Column(default=None, sa_type=UTCDateTime)
-    # 0 to 3 for none, low, medium, high: sorts by importance, stays small in every index.
-    priority: int = Column(default=0, sa_type=SmallInteger, nullable=False, sa_column_kwargs={"server_default": "0"})
-    # As returned: distinct without regard to case, sorted. A list on the row, so that a page
-    # of tasks comes back with its tags in the one query it runs.
-    tags: list[str] = Column(
-        default_factory=list, sa_type=JSON, nullable=False, sa_column_kwargs={"server_default": "[]"}
+
+class TrashedTask(_TaskColumns, table=True):
+    """A deleted task, restorable until the trash retention has passed. Apart from `tasks`,
+    so that every route that reads tasks keeps treating it as gone without a condition of
+    its own, and the list's indexes hold live tasks only."""
+
+    __tablename__ = "trashed_tasks"
+    __table_args__ = (
+        Index("ix_trashed_tasks_user_id_deleted_at_id", "user_id", "deleted_at", "id"),
+        Index("ix_trashed_tasks_user_id_change_seq_id", "user_id", "change_seq", "id"),
     )
-    # 1 at creation, plus one on every write that changes something.
-    version: int = Column(default=1, nullable=False, sa_column_kwargs={"server_default": "1"})
+
+    deleted_at: datetime = Column(sa_type=UTCDateTime, nullable=False)
 
 
 class TaskTag(SQLModel, table=True):
@@ -331,9 +354,8 @@ SEARCH_MAX_CHARS = 200
 _BOOLEAN_SPELLINGS = "`1`/`0`, `yes`/`no`, `on`/`off` are accepted too"
 
 
-class TaskListParams(BaseModel):
-    """The list's query parameters. Filters combine with AND; `total` counts every task
-    that matches them."""
+class PageParams(BaseModel):
+    """Where a page starts: at `offset`, or after the position a `cursor` holds."""
 
     limit: int = Field(20, ge=1, le=100, description="Tasks per page, 1 to 100")
     offset: int = Field(
@@ -350,6 +372,18 @@ class TaskListParams(BaseModel):
         "(`limit` may change). Unlike `offset`, it never skips or repeats a task while tasks are "
         "added or removed between pages",
     )
+
+    @model_validator(mode="after")
+    def _cursor_or_offset(self) -> PageParams:
+        if self.cursor is not None and "offset" in self.model_fields_set:
+            raise ValueError("give either offset or cursor, not both")
+        return self
+
+
+class TaskListParams(PageParams):
+    """The list's query parameters. Filters combine with AND; `total` counts every task
+    that matches them."""
+
     sort: TaskSort = Field(
         TaskSort.CREATED_AT,
         description="`due_at` puts tasks without a due date last in both orders; "
@@ -388,22 +422,54 @@ class TaskListParams(BaseModel):
         None, description="Only tasks due at or after this (RFC 3339 with an offset)", examples=["2026-11-01T00:00:00Z"]
     )
 
-    @model_validator(mode="after")
-    def _cursor_or_offset(self) -> TaskListParams:
-        if self.cursor is not None and "offset" in self.model_fields_set:
-            raise ValueError("give either offset or cursor, not both")
-        return self
+
+_NEXT_CURSOR_DOC = "Pass as `cursor` for the next page; null when no more tasks follow"
+_CURSOR_EXAMPLE = "eyJrIjpbIjIwMjYtMTEtMjZUMTA6MDA6MDAuMDAwMDAwWiJdfQ.c2lnbmF0dXJl"
+_OFFSET_DOC = "As asked; 0 on a page reached by `cursor`"
 
 
 class TaskPage(BaseModel):
     items: list[TaskPublic]
     total: int = Field(description="All tasks that match the filters, across pages")
     limit: int
-    offset: int = Field(description="As asked; 0 on a page reached by `cursor`")
-    next_cursor: str | None = Field(
-        description="Pass as `cursor` for the next page; null when no more tasks follow",
-        examples=["eyJrIjpbIjIwMjYtMTEtMjZUMTA6MDA6MDAuMDAwMDAwWiJdfQ.c2lnbmF0dXJl"],
+    offset: int = Field(description=_OFFSET_DOC)
+    next_cursor: str | None = Field(description=_NEXT_CURSOR_DOC, examples=[_CURSOR_EXAMPLE])
+
+
+class TrashedTaskPublic(TaskPublic):
+    deleted_at: Timestamp = Field(description="When the task was deleted")
+
+
+class TrashPage(BaseModel):
+    """The caller's deleted tasks within the retention, newest deletion first."""
+
+    items: list[TrashedTaskPublic]
+    total: int = Field(description="Tasks in the trash, across pages")
+    limit: int
+    offset: int = Field(description=_OFFSET_DOC)
+    next_cursor: str | None = Field(description=_NEXT_CURSOR_DOC, examples=[_CURSOR_EXAMPLE])
+
+
+SYNC_TOKEN_MAX_CHARS = 4096
+
+
+class ChangesParams(BaseModel):
+    since: str | None = Field(
+        None,
+        min_length=1,
+        max_length=SYNC_TOKEN_MAX_CHARS,
+        description="The `next_since` of your last answer; leave it out for every task (a first sync). "
+        "A token older than the trash retention is a 410: sync from scratch",
     )
+
+
+class TaskChanges(BaseModel):
+    changed: list[TaskPublic] = Field(description="Tasks created or changed since the token, as they are now")
+    deleted: list[uuid.UUID] = Field(description="Ids of tasks deleted since the token (empty without `since`)")
+    next_since: str = Field(
+        description="Pass as `since` next time (or at once, while `has_more`)", examples=[_CURSOR_EXAMPLE]
+    )
+    has_more: bool = Field(description="More changes follow: call again with `next_since` right away")
 
 
 BULK_MAX_IDS = 100

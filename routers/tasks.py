@@ -28,9 +28,12 @@ from core.routing import OwnerScopedRoute
 from core.security import TokenClaims
 from models.errors import ErrorResponse
 from models.task import (
+    ChangesParams,
     ClearCompletedResult,
+    PageParams,
     TaskBulkRequest,
     TaskBulkResult,
+    TaskChanges,
     TaskCompletion,
     TaskConflict,
     TaskCreate,
@@ -39,19 +42,24 @@ from models.task import (
     TaskPatch,
     TaskPublic,
     TaskReplace,
+    TrashedTaskPublic,
+    TrashPage,
 )
 from routers.responses import error_responses, json_response
-from services import idempotency, task_list, tasks
+from services import changes, idempotency, task_list, tasks, trash
+from services.changes import SyncPosition
+from services.errors import InvalidCursor, InvalidSyncToken
 from services.idempotency import StoredAnswer
 from services.tasks import IfMatch, TaskRow
 
 # The collection's own sub-paths: a `{task_id}` never names one of them.
-COLLECTION_PATHS = frozenset({"bulk", "clear-completed"})
+COLLECTION_PATHS = frozenset({"bulk", "clear-completed", "changes", "trash"})
 
 
 class TaskRoute(OwnerScopedRoute):
     """`PUT /tasks/bulk` is a method the path does not take (405, with `Allow: POST`), not a
-    PUT of a task whose id is malformed (400): `/{task_id}` does not match `bulk`."""
+    PUT of a task whose id is malformed (400): `/{task_id}` does not match `bulk` (nor the
+    other sub-paths of the collection)."""
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         match, child_scope = super().matches(scope)
@@ -239,6 +247,9 @@ _CREATED: dict[int | str, dict[str, Any]] = {
     response_model=TaskPublic,
     operation_id="tasks_create",
     summary="Create a task",
+    description="Only `title` is required. The answer carries the new task's URL in `Location` and "
+    "its version in `ETag`. Send an `Idempotency-Key` to make a retry safe: a repeat gets the first "
+    "answer again instead of a second task.",
     responses={**_CREATED, **_IDEMPOTENCY_ERRORS, **error_responses(400, 401, 403, 413, 503)},
 )
 def create_task(
@@ -305,7 +316,8 @@ def list_tasks(
     operation_id="tasks_bulk",
     summary="Complete, reopen or delete several tasks at once",
     description="All or nothing: if any id is another user's task the answer is 403, else if any "
-    "is unknown 404, and nothing changes. `count` is how many tasks changed.",
+    "is unknown (or in the trash) 404, and nothing changes. `count` is how many tasks changed. "
+    "`delete` moves the tasks to the trash, as `DELETE` does.",
     responses={
         200: {"description": "What was done", "headers": _REPLAYED_HEADER},
         **_IDEMPOTENCY_ERRORS,
@@ -313,12 +325,17 @@ def list_tasks(
     },
 )
 def bulk_tasks(
-    user_id: UserId, body: TaskBulkRequest, current_user: CurrentUser, db: DatabaseDep, once: IdempotencyDep
+    user_id: UserId,
+    body: TaskBulkRequest,
+    current_user: CurrentUser,
+    db: DatabaseDep,
+    settings: SettingsDep,
+    once: IdempotencyDep,
 ) -> Response:
     caller = current_user.claims
 
     def apply(session: Session) -> StoredAnswer:
-        count = tasks.bulk(session, caller, body.action, body.ids, commit=once is None)
+        count = tasks.bulk(session, caller, body.action, body.ids, settings.trash_retention, commit=once is None)
         return StoredAnswer(status.HTTP_200_OK, TaskBulkResult(action=body.action, count=count).model_dump_json())
 
     return _run(db, caller, "tasks_bulk", once, apply)
@@ -329,12 +346,109 @@ def bulk_tasks(
     response_model=ClearCompletedResult,
     operation_id="tasks_clear_completed",
     summary="Delete every completed task",
+    description="Moves every completed task to the trash, as `DELETE` does; `count` is how many.",
     responses=error_responses(400, 401, 403, 503),
 )
-def clear_completed(user_id: UserId, current_user: CurrentUser, db: DatabaseDep) -> Response:
+def clear_completed(user_id: UserId, current_user: CurrentUser, db: DatabaseDep, settings: SettingsDep) -> Response:
     with db.session() as session:
-        count = tasks.clear_completed(session, current_user.claims)
+        count = tasks.clear_completed(session, current_user.claims, settings.trash_retention)
     return json_response(ClearCompletedResult(count=count))
+
+
+_GONE: dict[int | str, dict[str, Any]] = {
+    410: {
+        "model": ErrorResponse,
+        "description": "The token is older than the trash retention: sync from scratch (leave `since` out)",
+    }
+}
+
+
+@router.get(
+    "/changes",
+    response_model=TaskChanges,
+    operation_id="tasks_changes",
+    summary="What changed since your last sync (delta sync)",
+    description="Without `since`: every task (`deleted` is empty). With the `next_since` of an "
+    "earlier answer: the tasks created or changed since, as they are now, and the ids of the tasks "
+    "deleted since (a task created and deleted in between may appear in `deleted` only). At most "
+    "500 entries per answer, both lists together: while `has_more`, call again with `next_since`. "
+    "Keep the last `next_since` for next time.",
+    responses={**_GONE, **error_responses(400, 401, 403, 503)},
+)
+def task_changes(
+    user_id: UserId,
+    params: Annotated[ChangesParams, Query()],
+    current_user: CurrentUser,
+    db: DatabaseDep,
+    cursors: CursorsDep,
+    settings: SettingsDep,
+) -> Response:
+    caller = current_user.claims
+    query = changes.query_key(caller.subject)
+    since = None
+    if params.since is not None:
+        try:
+            since = SyncPosition.from_json(cursors.open(query, params.since))
+        except InvalidCursor:
+            raise InvalidSyncToken from None
+    with db.read_session() as session:
+        found = changes.read_changes(session, caller, since, settings.trash_retention)
+    answer = TaskChanges(
+        changed=[TaskPublic.model_validate(task) for task in found.changed],
+        deleted=list(found.deleted),
+        next_since=cursors.seal(query, found.next_position.to_json()),
+        has_more=found.has_more,
+    )
+    return json_response(answer)
+
+
+@router.get(
+    "/trash",
+    response_model=TrashPage,
+    operation_id="tasks_trash",
+    summary="List deleted tasks (the trash), a page at a time",
+    description="Your deleted tasks that can still be restored, newest deletion first, each with "
+    "its `deleted_at`. Pages as the list does (`limit`, and `offset` or `cursor`).",
+    responses=error_responses(400, 401, 403, 503),
+)
+def list_trash(
+    user_id: UserId,
+    params: Annotated[PageParams, Query()],
+    current_user: CurrentUser,
+    db: DatabaseDep,
+    cursors: CursorsDep,
+    settings: SettingsDep,
+) -> Response:
+    caller = current_user.claims
+    query = trash.query_key(caller.subject)
+    position = None if params.cursor is None else cursors.open(query, params.cursor)
+    with db.read_session() as session:
+        page = trash.list_trash(session, caller, params, position, settings.trash_retention)
+    answer = TrashPage(
+        items=[TrashedTaskPublic.model_validate(task) for task in page.rows],
+        total=page.total,
+        limit=params.limit,
+        offset=0 if position is not None else params.offset,
+        next_cursor=None if page.next_position is None else cursors.seal(query, page.next_position),
+    )
+    return json_response(answer)
+
+
+@router.post(
+    "/{task_id}/restore",
+    response_model=TaskPublic,
+    operation_id="tasks_restore",
+    summary="Restore a deleted task from the trash (undo)",
+    description="The task comes back as it was deleted, one `version` up. 404 if it is not in your "
+    "trash (never deleted, restored already, or deleted longer ago than the retention).",
+    responses={200: _ONE_TASK, **error_responses(400, 401, 403, 404, 503)},
+)
+def restore_task(
+    user_id: UserId, task_id: TaskId, current_user: CurrentUser, db: DatabaseDep, settings: SettingsDep
+) -> Response:
+    with db.session() as session:
+        task = tasks.restore_task(session, current_user.claims, task_id, settings.trash_retention)
+    return _task_response(task)
 
 
 @router.get(
@@ -342,6 +456,8 @@ def clear_completed(user_id: UserId, current_user: CurrentUser, db: DatabaseDep)
     response_model=TaskPublic,
     operation_id="tasks_get",
     summary="Get one task",
+    description="With `If-None-Match` naming the task's current `ETag`: 304 without a body. "
+    "A task in the trash is a 404 here.",
     responses={200: _ONE_TASK, 304: _NOT_MODIFIED, **error_responses(400, 401, 403, 404, 503)},
 )
 def get_task(
@@ -363,6 +479,9 @@ def get_task(
     response_model=TaskPublic,
     operation_id="tasks_replace",
     summary="Replace a task (all fields)",
+    description="`title`, `description` and `completed` are required; `due_at`, `priority` and `tags` "
+    "go back to their defaults when left out. With `If-Match`, only if the task is still at that version "
+    "(else 412 with the task as it is now).",
     responses=_WRITE_RESPONSES,
 )
 def replace_task(
@@ -409,6 +528,8 @@ def update_task(
     response_class=Response,
     operation_id="tasks_delete",
     summary="Delete a task",
+    description="The task goes to the trash, where `POST .../restore` brings it back for "
+    "`TRASH_RETENTION_DAYS` (30 days by default); to every other route it is gone at once (404).",
     responses={412: _PRECONDITION_FAILED, **error_responses(400, 401, 403, 404, 428, 503)},
 )
 def delete_task(
@@ -421,7 +542,7 @@ def delete_task(
 ) -> Response:
     condition = _write_condition(if_match, settings)
     with db.session() as session:
-        tasks.delete_task(session, current_user.claims, task_id, condition)
+        tasks.delete_task(session, current_user.claims, task_id, settings.trash_retention, condition)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -430,6 +551,8 @@ def delete_task(
     response_model=TaskPublic,
     operation_id="tasks_complete",
     summary='Mark a task completed (or reopen it with {"completed": false})',
+    description="Sets `completed_at` when the task becomes completed and clears it when reopened; "
+    "completing a completed task changes nothing (same `version`). Takes `If-Match` like `PUT`.",
     responses=_WRITE_RESPONSES,
 )
 def complete_task(

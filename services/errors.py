@@ -64,6 +64,14 @@ class CursorMismatch(InvalidCursor):
     message = "This cursor belongs to a list with another sort, order or filters (or another user)"
 
 
+class InvalidSyncToken(InvalidCursor):
+    message = "Invalid since token: it is malformed, was altered, or is another user's; pass a next_since you got"
+
+
+class SyncTokenExpired(DomainError):
+    message = "This since token is older than the trash retention: sync from scratch (leave since out)"
+
+
 class VersionMismatch(DomainError):
     """The task is not at the version the write was conditioned on (`If-Match`)."""
 

@@ -18,8 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import CursorResult, Integer, Row, Select, bindparam, cast, delete, insert, literal, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy import CursorResult, Integer, Row, Select, bindparam, delete, insert, literal_column, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -27,6 +26,7 @@ from core.security import TokenClaims
 from models.common import utc_now
 from models.task import BulkAction, Priority, Task, TaskCreate, TaskPatch, TaskReplace, TaskSearch, TaskTag, tag_key
 from models.task_totals import TaskTotals
+from services import trash
 from services.errors import AccountGone, NotTaskOwner, TaskNotFound, VersionMismatch
 from services.sessions import liveness, liveness_values, require_live
 from services.sql import upsert_insert
@@ -49,16 +49,6 @@ _UPDATE = (
     .where(_tasks.c.id == bindparam("task_id"), _tasks.c.version == bindparam("read_version"))
     .returning(*_tasks.c)
 )
-_DELETE = (
-    delete(_tasks)
-    .where(_tasks.c.id == bindparam("task_id"), _tasks.c.user_id == bindparam("owner_id"))
-    .returning(_tasks.c.completed)
-)
-_DELETE_VERSION = (
-    delete(_tasks)
-    .where(_tasks.c.id == bindparam("task_id"), _tasks.c.version == bindparam("read_version"))
-    .returning(_tasks.c.completed)
-)
 _INSERT_SEARCH = insert(_task_search)
 _UPDATE_SEARCH = (
     update(_task_search)
@@ -74,11 +64,13 @@ _OWN_TASKS_FOR_UPDATE = (
     .with_for_update()
 )
 _ANY_OF_TASKS = select(_tasks.c.id).where(_tasks.c.id.in_(bindparam("ids", expanding=True))).limit(1)
-_BULK_DELETE = delete(_tasks).where(
-    _tasks.c.id.in_(bindparam("ids", expanding=True)), _tasks.c.user_id == bindparam("owner_id")
-)
 _BULK_SET_COMPLETION = update(_tasks).where(_tasks.c.id.in_(bindparam("ids", expanding=True)))
-_CLEAR_COMPLETED = delete(_tasks).where(_tasks.c.user_id == bindparam("owner_id"), _tasks.c.completed)
+_OWN_COMPLETED_FOR_UPDATE = (
+    select(_tasks.c.id, _tasks.c.completed)
+    .where(_tasks.c.user_id == bindparam("owner_id"), _tasks.c.completed)
+    .order_by(_tasks.c.id)
+    .with_for_update()
+)
 
 
 @dataclass(frozen=True)
@@ -118,19 +110,20 @@ def create_task(session: Session, caller: TokenClaims, data: TaskCreate, *, comm
         "version": 1,
     }
     try:
-        if session.get_bind().dialect.name == "postgresql":
+        if _is_postgresql(session):
             statement = _create_in_one_statement(caller.session_id is not None)
             new = {f"new_{name}": value for name, value in values.items()}
-            task = _execute(session, statement, {**new, **liveness_values(caller)}).first()
+            counted = _counted_values(owner_id, total=1, completed=int(data.completed))
+            task = _execute(session, statement, {**new, **counted, **liveness_values(caller)}).first()
             if task is None:  # the token is not live: nothing was written
                 session.rollback()
                 raise AccountGone
         else:
             require_live(session, caller)
-            task = _execute(session, _INSERT, values).one()
+            seq = _count(session, owner_id, total=1, completed=int(data.completed))
+            task = _execute(session, _INSERT, {**values, "change_seq": seq}).one()
             search = {"task_id": task.id, "user_id": owner_id, "title": task.title, "description": task.description}
             _execute(session, _INSERT_SEARCH, search)
-            _count(session, owner_id, total=1, completed=int(data.completed))
         _index_tags(session, task, data.tags)
         if commit:
             session.commit()
@@ -142,29 +135,19 @@ def create_task(session: Session, caller: TokenClaims, data: TaskCreate, *, comm
 
 @functools.cache
 def _create_in_one_statement(with_session: bool) -> Select[Any]:
-    """On PostgreSQL, the task, its search text and the owner's counters in one statement
-    (data-modifying CTEs), written only if the caller's token is live: one round trip where
-    the portable path (SQLite) takes four. The tags follow in their own statement."""
-    columns = [column.name for column in _tasks.c]
-    new_row = select(*[bindparam(f"new_{name}", type_=_tasks.c[name].type) for name in columns])
-    task = insert(_tasks).from_select(columns, new_row.where(liveness(with_session))).returning(*_tasks.c).cte("task")
+    """On PostgreSQL, the owner's counters, the task (stamped with the counter's new value)
+    and its search text in one statement (data-modifying CTEs), written only if the caller's
+    token is live: one round trip where the portable path (SQLite) takes four. The tags
+    follow in their own statement."""
+    counters = _count_statement("postgresql", only_if_live=with_session).cte("counters")
+    columns = [column.name for column in _tasks.c if column.name != "change_seq"]
+    new_row = select(*[bindparam(f"new_{name}", type_=_tasks.c[name].type) for name in columns], counters.c.changes)
+    task = insert(_tasks).from_select([*columns, "change_seq"], new_row).returning(*_tasks.c).cte("task")
     text = insert(_task_search).from_select(
         ["task_id", "user_id", "title", "description"],
         select(task.c.id, task.c.user_id, task.c.title, task.c.description),
     )
-    counted = postgresql_insert(_totals).from_select(
-        ["user_id", "total", "completed", "changes"],
-        select(task.c.user_id, literal(1), cast(task.c.completed, Integer), literal(1)),
-    )
-    counters = counted.on_conflict_do_update(
-        index_elements=[_totals.c.user_id],
-        set_={
-            "total": _totals.c.total + 1,
-            "completed": _totals.c.completed + counted.excluded.completed,
-            "changes": _totals.c.changes + 1,
-        },
-    )
-    return select(task).add_cte(text.cte("text"), counters.cte("counters"))
+    return select(task).add_cte(counters, text.cte("text"))
 
 
 def get_task(session: Session, caller: TokenClaims, task_id: uuid.UUID) -> TaskRow:
@@ -196,21 +179,41 @@ def set_completion(
     return _update(session, caller, task_id, {"completed": completed}, if_match)
 
 
-def delete_task(session: Session, caller: TokenClaims, task_id: uuid.UUID, if_match: IfMatch | None = None) -> None:
-    if if_match is not None:
-        task = _found(session, caller, task_id, for_update=True)
-        _check(session, task, if_match)
-        deleted = _execute(session, _DELETE_VERSION, {"task_id": task_id, "read_version": task.version}).one()
-    else:
-        require_live(session, caller)
-        found = _execute(session, _DELETE, {"task_id": task_id, "owner_id": caller.subject}).first()
-        if found is None:
-            session.rollback()
-            get_task(session, caller, task_id)  # raises: 404 for no such task, 403 for another's
-            raise TaskNotFound  # (deleted meanwhile)
-        deleted = found
-    _count(session, caller.subject, total=-1, completed=-int(deleted.completed))
+def delete_task(
+    session: Session, caller: TokenClaims, task_id: uuid.UUID, retention: timedelta, if_match: IfMatch | None = None
+) -> None:
+    """Move the task to the trash (restorable for `retention`)."""
+    task = _found(session, caller, task_id, for_update=True)
+    _check(session, task, if_match)
+    _trash(session, caller.subject, [task], retention)
     session.commit()
+
+
+def _trash(session: Session, owner_id: uuid.UUID, tasks: Sequence[TaskRow], retention: timedelta) -> None:
+    """Move the (locked) `tasks` to the trash, as one change."""
+    seq = _count(session, owner_id, total=-len(tasks), completed=-sum(task.completed for task in tasks))
+    trash.move_in(session, owner_id, [task.id for task in tasks], seq, utc_now(), retention)
+
+
+def restore_task(session: Session, caller: TokenClaims, task_id: uuid.UUID, retention: timedelta) -> TaskRow:
+    """Bring the caller's trashed task back, one version up; TaskNotFound unless it is in the
+    caller's trash within `retention`."""
+    require_live(session, caller)
+    owner_id = caller.subject
+    try:
+        trashed = trash.take_out(session, owner_id, task_id, retention)
+    except TaskNotFound:
+        session.rollback()
+        raise
+    seq = _count(session, owner_id, total=1, completed=int(trashed.completed))
+    values = {name: getattr(trashed, name) for name in trash.TASK_COLUMNS}
+    values.update(version=trashed.version + 1, updated_at=_after(trashed.updated_at, utc_now()), change_seq=seq)
+    task = _execute(session, _INSERT, values).one()
+    search = {"task_id": task.id, "user_id": owner_id, "title": task.title, "description": task.description}
+    _execute(session, _INSERT_SEARCH, search)
+    _index_tags(session, task, task.tags)
+    session.commit()
+    return task
 
 
 def _check(session: Session, task: TaskRow, if_match: IfMatch | None) -> None:
@@ -247,7 +250,10 @@ def _update(
     `version` alone.
     FOR UPDATE (PostgreSQL) serializes concurrent writes to one task, so two concurrent
     completions cannot both stamp their own `completed_at` or both move the counters, and
-    of two writers with the same `If-Match` the second sees the first one's version."""
+    of two writers with the same `If-Match` the second sees the first one's version.
+    The search text and tags are written first and the task with the owner's counters last,
+    right before the commit: the counters' row lock serializes all of the owner's writes,
+    and is held for as short a time as possible."""
     task = _found(session, caller, task_id, for_update=True)
     _check(session, task, if_match)
     owner_id = caller.subject
@@ -262,14 +268,23 @@ def _update(
         completed_delta = 1 if changed["completed"] else -1
     changed["updated_at"] = _after(task.updated_at, now)
     changed["version"] = task.version + 1
-    task = _execute(session, _UPDATE, {"task_id": task_id, "read_version": task.version, **changed}).one()
     if "title" in changed or "description" in changed:
-        text = {"search_task_id": task_id, "new_title": task.title, "new_description": task.description}
+        text = {
+            "search_task_id": task_id,
+            "new_title": changed.get("title", task.title),
+            "new_description": changed.get("description", task.description),
+        }
         _execute(session, _UPDATE_SEARCH, text)
     if "tags" in changed:
         _execute(session, _DELETE_TAGS, {"task_id": task_id})
         _index_tags(session, task, changed["tags"])
-    _count(session, owner_id, completed=completed_delta)
+    values = {"task_id": task_id, "read_version": task.version, **changed}
+    if _is_postgresql(session):
+        counted = _counted_values(owner_id, total=0, completed=completed_delta)
+        task = _execute(session, _update_counted(), {**values, **counted}).one()
+    else:
+        seq = _count(session, owner_id, completed=completed_delta)
+        task = _execute(session, _UPDATE, {**values, "change_seq": seq}).one()
     session.commit()
     return task
 
@@ -282,11 +297,17 @@ def _index_tags(session: Session, task: TaskRow, tags: list[str]) -> None:
 
 
 def bulk(
-    session: Session, caller: TokenClaims, action: BulkAction, ids: Sequence[uuid.UUID], *, commit: bool = True
+    session: Session,
+    caller: TokenClaims,
+    action: BulkAction,
+    ids: Sequence[uuid.UUID],
+    retention: timedelta,
+    *,
+    commit: bool = True,
 ) -> int:
     """`action` on every task of `ids`, all or nothing: 403 if any is another user's, else
-    404 if any does not exist. Returns how many tasks changed; with `commit=False` the
-    caller commits."""
+    404 if any does not exist (or is in the trash). Returns how many tasks changed; with
+    `commit=False` the caller commits. Deleted tasks go to the trash."""
     require_live(session, caller)
     owner_id = caller.subject
     own = _execute(session, _OWN_TASKS_FOR_UPDATE, {"ids": list(ids), "owner_id": owner_id}).all()
@@ -296,8 +317,7 @@ def bulk(
         session.rollback()
         raise NotTaskOwner if someone_elses else TaskNotFound
     if action is BulkAction.DELETE:
-        _execute(session, _BULK_DELETE, {"ids": list(ids), "owner_id": owner_id})
-        _count(session, owner_id, total=-len(own), completed=-sum(task.completed for task in own))
+        _trash(session, owner_id, own, retention)
         changed = len(own)
     else:
         changed = _set_completion(session, owner_id, own, action is BulkAction.COMPLETE)
@@ -310,6 +330,7 @@ def _set_completion(session: Session, owner_id: uuid.UUID, tasks: Sequence[TaskR
     to_change = [task for task in tasks if task.completed != completed]
     if not to_change:
         return 0
+    seq = _count(session, owner_id, completed=len(to_change) if completed else -len(to_change))
     now = utc_now()
     # One UPDATE per new `updated_at`: all of them `now`, unless a task's clock is ahead.
     by_updated_at: dict[datetime, list[uuid.UUID]] = defaultdict(list)
@@ -321,44 +342,70 @@ def _set_completion(session: Session, owner_id: uuid.UUID, tasks: Sequence[TaskR
             "completed_at": now if completed else None,
             "updated_at": updated_at,
             "version": _tasks.c.version + 1,
+            "change_seq": seq,
         }
         _execute(session, _BULK_SET_COMPLETION.values(values), {"ids": ids})
-    _count(session, owner_id, completed=len(to_change) if completed else -len(to_change))
     return len(to_change)
 
 
-def clear_completed(session: Session, caller: TokenClaims) -> int:
+def clear_completed(session: Session, caller: TokenClaims, retention: timedelta) -> int:
+    """Move every completed task of the caller's to the trash; how many there were."""
     require_live(session, caller)
-    cleared = int(_execute(session, _CLEAR_COMPLETED, {"owner_id": caller.subject}).rowcount)
-    if cleared:
-        _count(session, caller.subject, total=-cleared, completed=-cleared)
+    completed = _execute(session, _OWN_COMPLETED_FOR_UPDATE, {"owner_id": caller.subject}).all()
+    if completed:
+        _trash(session, caller.subject, completed, retention)
     session.commit()
-    return cleared
+    return len(completed)
 
 
-def _count(session: Session, owner_id: uuid.UUID, *, total: int = 0, completed: int = 0) -> None:
-    """Move the owner's counters in the caller's transaction (created on the first task) and
-    count one more change. Each write does this last, right before its commit: the row lock
-    it takes is held to the commit, and the shorter that is, the less one user's concurrent
-    writes wait for each other."""
-    statement = _count_statement(session.get_bind().dialect.name)
-    _execute(session, statement, {"user_id": owner_id, "total": total, "completed": completed})
+def _count(session: Session, owner_id: uuid.UUID, *, total: int = 0, completed: int = 0) -> int:
+    """Move the owner's counters in the caller's transaction (created on the first task),
+    count one more change and return the change's number, which the write stamps on the
+    tasks it writes. The row lock this takes is held to the commit: it puts the owner's
+    writes in the order of their numbers (see services/changes.py)."""
+    statement = _count_statement(session.get_bind().dialect.name, only_if_live=None)
+    return int(_execute(session, statement, _counted_values(owner_id, total=total, completed=completed)).scalar_one())
+
+
+def _counted_values(owner_id: uuid.UUID, *, total: int, completed: int) -> dict[str, Any]:
+    # Names of their own: these statements are also CTEs of writes to `tasks`, whose column
+    # names would otherwise be taken for values to set.
+    return {"counted_owner": owner_id, "counted_total": total, "counted_completed": completed}
 
 
 @functools.cache
-def _count_statement(dialect: str) -> Any:
-    return (
-        upsert_insert(dialect, _totals)
-        .values(user_id=bindparam("user_id"), total=bindparam("total"), completed=bindparam("completed"), changes=1)
-        .on_conflict_do_update(
-            index_elements=[_totals.c.user_id],
-            set_={
-                "total": _totals.c.total + bindparam("total"),
-                "completed": _totals.c.completed + bindparam("completed"),
-                "changes": _totals.c.changes + 1,
-            },
-        )
+def _count_statement(dialect: str, only_if_live: bool | None) -> Any:
+    """The counters' upsert, returning the new change number; `only_if_live` (True for a
+    token with a session, False without) writes nothing unless the caller's token is live."""
+    row = select(
+        bindparam("counted_owner", type_=_totals.c.user_id.type),
+        bindparam("counted_total", type_=Integer),
+        bindparam("counted_completed", type_=Integer),
+        literal_column("1", Integer),
     )
+    if only_if_live is not None:
+        row = row.where(liveness(only_if_live))
+    counted = upsert_insert(dialect, _totals).from_select(["user_id", "total", "completed", "changes"], row)
+    return counted.on_conflict_do_update(
+        index_elements=[_totals.c.user_id],
+        set_={
+            "total": _totals.c.total + counted.excluded.total,
+            "completed": _totals.c.completed + counted.excluded.completed,
+            "changes": _totals.c.changes + 1,
+        },
+    ).returning(_totals.c.changes)
+
+
+@functools.cache
+def _update_counted() -> Any:
+    """On PostgreSQL, _UPDATE and the owner's counters in one statement, the task stamped
+    with the counters' new change number."""
+    counters = _count_statement("postgresql", only_if_live=None).cte("counters")
+    return _UPDATE.values(change_seq=select(counters.c.changes).scalar_subquery()).add_cte(counters)
+
+
+def _is_postgresql(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
 
 
 def _after(previous: datetime, now: datetime) -> datetime:

@@ -89,7 +89,8 @@ def clean_database(engine: Engine, database: Database) -> None:
         if database.is_postgres:
             connection.execute(
                 text(
-                    "TRUNCATE idempotency_keys, refresh_tokens, sessions, tasks, task_totals, users, rate_limits "
+                    "TRUNCATE idempotency_keys, refresh_tokens, sessions, trashed_tasks, tasks, task_totals, users, "
+                    "rate_limits "
                     "CASCADE"
                 )
             )
@@ -100,6 +101,7 @@ def clean_database(engine: Engine, database: Database) -> None:
                 "sessions",
                 "task_tags",
                 "task_search",
+                "trashed_tasks",
                 "tasks",
                 "task_totals",
                 "users",

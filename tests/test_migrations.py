@@ -26,6 +26,7 @@ SCHEMA_TABLES = {
     "sessions",
     "refresh_tokens",
     "tasks",
+    "trashed_tasks",
     "task_tags",
     "task_search",
     "task_totals",

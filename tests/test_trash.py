@@ -696,10 +696,9 @@ def test_restore_of_an_unknown_id_is_404(client: TestClient, alice: Account) -> 
 
 
 @pytest.mark.parametrize("task_id", ["not-a-uuid", "123", "00000000-0000-4000-8000-00000000000g"])
-def test_restore_of_an_id_that_is_not_a_uuid_is_404(client: TestClient, alice: Account, task_id: str) -> None:
-    # The agreed design: "not in the caller's trash", whatever the id looks like. (The other task
-    # routes answer 400 for such an id; the contract's restore line names only 404.)
-    assert restore(client, alice, task_id).status_code == 404
+def test_restore_of_an_id_that_is_not_a_uuid_is_400(client: TestClient, alice: Account, task_id: str) -> None:
+    # Version 1's rule for every task route: "A `task_id` that is not a UUID is a 400".
+    assert restore(client, alice, task_id).status_code == 400
 
 
 def test_restore_of_another_users_trashed_task_is_404_and_leaves_it_in_their_trash(
