@@ -69,9 +69,23 @@ def _cap_tags(case: Any) -> Any:
 # leaves `cursor` out; negative ones keep whatever they made up.
 @schemathesis.hook("map_case").apply_to(operation_id="tasks_list")  # type: ignore[attr-defined, untyped-decorator]
 def no_made_up_cursor(_context: Any, case: Any) -> Any:
-    meta = case.meta
-    if meta is not None and meta.generation.mode.is_positive and isinstance(case.query, dict):
-        case.query = {name: value for name, value in case.query.items() if name != "cursor"}
+    return _without_query_parameter(case, "cursor")
+
+
+# The same holds for a delta-sync token (`since`) and a trash cursor: only issued ones are valid.
+@schemathesis.hook("map_case").apply_to(operation_id="tasks_changes")  # type: ignore[attr-defined, untyped-decorator]
+def no_made_up_since(_context: Any, case: Any) -> Any:
+    return _without_query_parameter(case, "since")
+
+
+@schemathesis.hook("map_case").apply_to(operation_id="tasks_trash")  # type: ignore[attr-defined, untyped-decorator]
+def no_made_up_trash_cursor(_context: Any, case: Any) -> Any:
+    return _without_query_parameter(case, "cursor")
+
+
+def _without_query_parameter(case: Any, name: str) -> Any:
+    if _is_positive(case) and isinstance(case.query, dict):
+        case.query = {key: value for key, value in case.query.items() if key != name}
     return case
 
 
