@@ -28,6 +28,7 @@ from services.errors import (
     NotTaskOwner,
     SessionNotFound,
     SyncTokenExpired,
+    TaskContended,
     TaskNotFound,
     TooManyAttempts,
     VersionMismatch,
@@ -56,6 +57,7 @@ DOMAIN_STATUS: dict[type[DomainError], int] = {
     NoSession: 400,
     SessionNotFound: 404,
     TaskNotFound: 404,
+    TaskContended: 503,
     NotTaskOwner: 403,
     TooManyAttempts: 429,
 }
@@ -75,7 +77,7 @@ async def domain_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
     status = next(code for kind, code in DOMAIN_STATUS.items() if isinstance(exc, kind))
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
-    if isinstance(exc, TooManyAttempts):
+    if isinstance(exc, TooManyAttempts | TaskContended):
         headers["Retry-After"] = str(exc.retry_after)
     return JSONResponse({"detail": exc.message}, status_code=status, headers=headers)
 

@@ -44,6 +44,11 @@ class TaskNotFound(DomainError):
     message = "Task not found"
 
 
+class TaskContended(DomainError):
+    message = "The task is being changed by many requests at once; retry shortly"
+    retry_after = 1
+
+
 class NotTaskOwner(DomainError):
     message = "This task belongs to another user"
 

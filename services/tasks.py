@@ -18,7 +18,21 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import CursorResult, Integer, Row, Select, bindparam, delete, insert, literal_column, select, update
+from sqlalchemy import (
+    CursorResult,
+    Integer,
+    Row,
+    Select,
+    Text,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal_column,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -27,7 +41,7 @@ from models.common import utc_now
 from models.task import BulkAction, Priority, Task, TaskCreate, TaskPatch, TaskReplace, TaskSearch, TaskTag, tag_key
 from models.task_totals import TaskTotals
 from services import trash
-from services.errors import AccountGone, NotTaskOwner, TaskNotFound, VersionMismatch
+from services.errors import AccountGone, NotTaskOwner, TaskContended, TaskNotFound, VersionMismatch
 from services.sessions import liveness, liveness_values, require_live
 from services.sql import upsert_insert
 
@@ -111,10 +125,13 @@ def create_task(session: Session, caller: TokenClaims, data: TaskCreate, *, comm
     }
     try:
         if _is_postgresql(session):
+            if commit:  # one statement: its own transaction, without BEGIN and COMMIT round trips
+                _autocommit(session)
             statement = _create_in_one_statement(caller.session_id is not None)
             new = {f"new_{name}": value for name, value in values.items()}
             counted = _counted_values(owner_id, total=1, completed=int(data.completed))
-            task = _execute(session, statement, {**new, **counted, **liveness_values(caller)}).first()
+            tags = {"new_tag_keys": [tag_key(tag) for tag in data.tags]}
+            task = _execute(session, statement, {**new, **counted, **tags, **liveness_values(caller)}).first()
             if task is None:  # the token is not live: nothing was written
                 session.rollback()
                 raise AccountGone
@@ -124,7 +141,7 @@ def create_task(session: Session, caller: TokenClaims, data: TaskCreate, *, comm
             task = _execute(session, _INSERT, {**values, "change_seq": seq}).one()
             search = {"task_id": task.id, "user_id": owner_id, "title": task.title, "description": task.description}
             _execute(session, _INSERT_SEARCH, search)
-        _index_tags(session, task, data.tags)
+            _index_tags(session, task, data.tags)
         if commit:
             session.commit()
     except IntegrityError:  # the foreign key: the account went after the check
@@ -135,10 +152,9 @@ def create_task(session: Session, caller: TokenClaims, data: TaskCreate, *, comm
 
 @functools.cache
 def _create_in_one_statement(with_session: bool) -> Select[Any]:
-    """On PostgreSQL, the owner's counters, the task (stamped with the counter's new value)
-    and its search text in one statement (data-modifying CTEs), written only if the caller's
-    token is live: one round trip where the portable path (SQLite) takes four. The tags
-    follow in their own statement."""
+    """On PostgreSQL, the owner's counters, the task (stamped with the counter's new value),
+    its search text and its tags in one statement (data-modifying CTEs), written only if the
+    caller's token is live: one round trip where the portable path (SQLite) takes five."""
     counters = _count_statement("postgresql", only_if_live=with_session).cte("counters")
     columns = [column.name for column in _tasks.c if column.name != "change_seq"]
     new_row = select(*[bindparam(f"new_{name}", type_=_tasks.c[name].type) for name in columns], counters.c.changes)
@@ -147,7 +163,22 @@ def _create_in_one_statement(with_session: bool) -> Select[Any]:
         ["task_id", "user_id", "title", "description"],
         select(task.c.id, task.c.user_id, task.c.title, task.c.description),
     )
-    return select(task).add_cte(counters, text.cte("text"))
+    tagged = insert(_task_tags).from_select(
+        ["task_id", "tag", "user_id"], select(task.c.id, _unnest("new_tag_keys"), task.c.user_id)
+    )
+    return select(task).add_cte(counters, text.cte("text"), tagged.cte("tagged"))
+
+
+def _unnest(name: str) -> Any:
+    """The rows of the list bound as `name` (PostgreSQL)."""
+    return func.unnest(bindparam(name, type_=postgresql.ARRAY(Text)))
+
+
+def _autocommit(session: Session) -> None:
+    """Run the session's statements each in its own transaction (PostgreSQL): for a write
+    that is one statement, which then needs no BEGIN and COMMIT round trips and holds its row
+    locks only while it runs. Must come before the session's first statement."""
+    session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
 def get_task(session: Session, caller: TokenClaims, task_id: uuid.UUID) -> TaskRow:
@@ -254,20 +285,16 @@ def _update(
     The search text and tags are written first and the task with the owner's counters last,
     right before the commit: the counters' row lock serializes all of the owner's writes,
     and is held for as short a time as possible."""
+    if _is_postgresql(session):
+        return _update_in_one_statement(session, caller, task_id, changes, if_match)
     task = _found(session, caller, task_id, for_update=True)
     _check(session, task, if_match)
     owner_id = caller.subject
-    changed = {name: value for name, value in changes.items() if getattr(task, name) != value}
+    changed = _changed(task, changes)
     if not changed:
         session.commit()  # releases the row lock
         return task
-    now = utc_now()
-    completed_delta = 0
-    if "completed" in changed:
-        changed["completed_at"] = now if changed["completed"] else None
-        completed_delta = 1 if changed["completed"] else -1
-    changed["updated_at"] = _after(task.updated_at, now)
-    changed["version"] = task.version + 1
+    completed_delta = _stamp(task, changed)
     if "title" in changed or "description" in changed:
         text = {
             "search_task_id": task_id,
@@ -278,15 +305,116 @@ def _update(
     if "tags" in changed:
         _execute(session, _DELETE_TAGS, {"task_id": task_id})
         _index_tags(session, task, changed["tags"])
-    values = {"task_id": task_id, "read_version": task.version, **changed}
-    if _is_postgresql(session):
-        counted = _counted_values(owner_id, total=0, completed=completed_delta)
-        task = _execute(session, _update_counted(), {**values, **counted}).one()
-    else:
-        seq = _count(session, owner_id, completed=completed_delta)
-        task = _execute(session, _UPDATE, {**values, "change_seq": seq}).one()
+    seq = _count(session, owner_id, completed=completed_delta)
+    values = {"task_id": task_id, "read_version": task.version, **changed, "change_seq": seq}
+    written = _execute(session, _UPDATE, values).one()
     session.commit()
-    return task
+    return written
+
+
+def _changed(task: TaskRow, changes: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in changes.items() if getattr(task, name) != value}
+
+
+def _stamp(task: TaskRow, changed: dict[str, Any]) -> int:
+    """Add to `changed` what a change moves with it (completion time, `updated_at`,
+    `version`); returns how the owner's count of completed tasks moves."""
+    now = utc_now()
+    completed_delta = 0
+    if "completed" in changed:
+        changed["completed_at"] = now if changed["completed"] else None
+        completed_delta = 1 if changed["completed"] else -1
+    changed["updated_at"] = _after(task.updated_at, now)
+    changed["version"] = task.version + 1
+    return completed_delta
+
+
+# Each failed attempt means another write to the task succeeded; this many in a row only
+# under a pathological load on one task, which is then told to retry (503).
+_UPDATE_ATTEMPTS = 100
+
+
+def _update_in_one_statement(
+    session: Session, caller: TokenClaims, task_id: uuid.UUID, changes: dict[str, Any], if_match: IfMatch | None
+) -> TaskRow:
+    """PostgreSQL: read the task, then write it, its search text, its tags and the owner's
+    counters in one statement that is its own transaction, conditioned on the version read
+    (compare-and-set). If another write got in between, read again and decide again: the
+    If-Match check and the "changes nothing" check always hold for the version written over.
+    Two round trips, and the counters' row lock is held only while the statement runs."""
+    _autocommit(session)
+    for _ in range(_UPDATE_ATTEMPTS):
+        task = _found(session, caller, task_id, for_update=False)
+        _check(session, task, if_match)
+        changed = _changed(task, changes)
+        if not changed:
+            return task
+        completed_delta = _stamp(task, changed)
+        text_changed = "title" in changed or "description" in changed
+        statement = _write_statement(frozenset(changed), text_changed, "tags" in changed)
+        # Bound names of their own: a name of a column of a table the statement updates
+        # would be taken for a value to set.
+        values: dict[str, Any] = {
+            "target_id": task_id,
+            "read_version": task.version,
+            **{f"set_{name}": value for name, value in changed.items()},
+            **_counted_values(caller.subject, total=0, completed=completed_delta),
+        }
+        if text_changed:
+            values.update(new_title=changed.get("title", task.title))
+            values.update(new_description=changed.get("description", task.description))
+        if "tags" in changed:
+            values["tag_keys"] = [tag_key(tag) for tag in changed["tags"]]
+        written = _execute(session, statement, values).first()
+        if written is not None:
+            return written
+    raise TaskContended
+
+
+@functools.lru_cache(maxsize=256)
+def _write_statement(columns: frozenset[str], text_changed: bool, tags_changed: bool) -> Select[Any]:
+    """The task's new `columns` (bound as `set_<name>`) if it is still at `read_version`, with
+    the owner's counters and its change stamp, its search text and its tags, as
+    data-modifying CTEs of one statement. The row is locked first: a concurrent write either
+    finished before (then the version differs and nothing is written) or waits."""
+    target = (
+        select(_tasks.c.id)
+        .where(_tasks.c.id == bindparam("target_id"), _tasks.c.version == bindparam("read_version"))
+        .with_for_update()
+        .cte("target")
+    )
+    counted = _count_statement("postgresql", only_if_live=None, source=target)
+    counters = counted.cte("counters")
+    new_values = {name: bindparam(f"set_{name}", type_=_tasks.c[name].type) for name in sorted(columns)}
+    task = (
+        update(_tasks)
+        .where(_tasks.c.id.in_(select(target.c.id)))
+        .values(**new_values, change_seq=select(counters.c.changes).scalar_subquery())
+        .returning(*_tasks.c)
+        .cte("task")
+    )
+    ctes: list[Any] = [target, counters]
+    if text_changed:
+        text = (
+            update(_task_search)
+            .where(_task_search.c.task_id.in_(select(task.c.id)))
+            .values(title=bindparam("new_title"), description=bindparam("new_description"))
+        )
+        ctes.append(text.cte("text"))
+    if tags_changed:
+        # Only the tags that go and the ones that come: the statement's parts see the same
+        # snapshot, so a tag deleted and inserted again in it would collide with itself.
+        dropped = delete(_task_tags).where(
+            _task_tags.c.task_id.in_(select(task.c.id)),
+            _task_tags.c.tag != func.all(bindparam("tag_keys", type_=postgresql.ARRAY(Text))),
+        )
+        added = (
+            postgresql.insert(_task_tags)
+            .from_select(["task_id", "tag", "user_id"], select(task.c.id, _unnest("tag_keys"), task.c.user_id))
+            .on_conflict_do_nothing()
+        )
+        ctes.extend([dropped.cte("dropped"), added.cte("added")])
+    return select(task).add_cte(*ctes)
 
 
 def _index_tags(session: Session, task: TaskRow, tags: list[str]) -> None:
@@ -374,9 +502,10 @@ def _counted_values(owner_id: uuid.UUID, *, total: int, completed: int) -> dict[
 
 
 @functools.cache
-def _count_statement(dialect: str, only_if_live: bool | None) -> Any:
+def _count_statement(dialect: str, only_if_live: bool | None, source: Any = None) -> Any:
     """The counters' upsert, returning the new change number; `only_if_live` (True for a
-    token with a session, False without) writes nothing unless the caller's token is live."""
+    token with a session, False without) writes nothing unless the caller's token is live,
+    and a `source` (a CTE) nothing unless it has a row."""
     row = select(
         bindparam("counted_owner", type_=_totals.c.user_id.type),
         bindparam("counted_total", type_=Integer),
@@ -385,6 +514,8 @@ def _count_statement(dialect: str, only_if_live: bool | None) -> Any:
     )
     if only_if_live is not None:
         row = row.where(liveness(only_if_live))
+    if source is not None:
+        row = row.select_from(source)
     counted = upsert_insert(dialect, _totals).from_select(["user_id", "total", "completed", "changes"], row)
     return counted.on_conflict_do_update(
         index_elements=[_totals.c.user_id],
@@ -394,14 +525,6 @@ def _count_statement(dialect: str, only_if_live: bool | None) -> Any:
             "changes": _totals.c.changes + 1,
         },
     ).returning(_totals.c.changes)
-
-
-@functools.cache
-def _update_counted() -> Any:
-    """On PostgreSQL, _UPDATE and the owner's counters in one statement, the task stamped
-    with the counters' new change number."""
-    counters = _count_statement("postgresql", only_if_live=None).cte("counters")
-    return _UPDATE.values(change_seq=select(counters.c.changes).scalar_subquery()).add_cte(counters)
 
 
 def _is_postgresql(session: Session) -> bool:
