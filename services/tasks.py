@@ -6,7 +6,13 @@ Reads and writes go through SQLAlchemy Core on the session (rows, not ORM object
 
 Every call also proves that the caller's token is still live (its session not revoked, its
 account not deleted; see services/sessions.py): reads fold that check into the statement they
-run anyway, as one more column; writes ask first, in their own transaction."""
+run anyway, as one more column, and so do a create and the read before an update; the other
+writes ask first, in their own transaction.
+
+On PostgreSQL a create and an update are each one statement that is its own transaction
+(data-modifying CTEs): no BEGIN and COMMIT round trips, and the owner's counters, whose row
+lock orders all of that owner's writes (services/changes.py), stay locked only while it runs.
+SQLite runs the same rules as several statements in one transaction."""
 
 from __future__ import annotations
 
@@ -55,9 +61,8 @@ _totals = TaskTotals.__table__  # type: ignore[attr-defined]
 # Statements built once and run with bound values: building a statement and its cache key
 # costs more than running it against an index.
 _INSERT = insert(_tasks).returning(*_tasks.c)
-# A compare-and-set: the write happens only if the task still has the version it was read
-# with (the locking read before it makes a miss impossible on PostgreSQL; the condition
-# keeps the guarantee in the statement itself).
+# SQLite's update, after a locking read: a compare-and-set all the same, so the guarantee is
+# in the statement itself.
 _UPDATE = (
     update(_tasks)
     .where(_tasks.c.id == bindparam("task_id"), _tasks.c.version == bindparam("read_version"))
