@@ -101,6 +101,12 @@ class Database:
         transaction, so never for a write or for a read that a write depends on."""
         return Session(self.reader, expire_on_commit=False)
 
+    def statement_session(self) -> Session:
+        """For a service whose writes on PostgreSQL are each one statement: every statement is
+        its own transaction there (the reads' pool, so no BEGIN and COMMIT round trips and no
+        switch of isolation level per checkout). On SQLite, a session like `session()`."""
+        return Session(self.reader, expire_on_commit=False)
+
     def dispose(self) -> None:
         self.engine.dispose()
         self.reader.dispose()

@@ -192,14 +192,23 @@ IdempotencyDep = Annotated[Once | None, Depends(idempotency_key)]
 
 
 def _run(
-    db: Database, caller: TokenClaims, route: str, once: Once | None, effect: Callable[[Session], StoredAnswer]
+    db: Database,
+    caller: TokenClaims,
+    route: str,
+    once: Once | None,
+    effect: Callable[[Session], StoredAnswer],
+    *,
+    one_statement: bool = False,
 ) -> Response:
-    """`effect` in one session; with an Idempotency-Key, at most once per key and body."""
+    """`effect` in one session; with an Idempotency-Key, at most once per key and body (in
+    a transaction with the key). Without one, an effect that is `one_statement` on
+    PostgreSQL (a create) runs in a session whose statements commit on their own."""
     replayed = False
-    with db.session() as session:
-        if once is None:
+    if once is None:
+        with db.statement_session() if one_statement else db.session() as session:
             answer = effect(session)
-        else:
+    else:
+        with db.session() as session:
             answer, replayed = idempotency.run_once(
                 session, caller, route, once.key, once.fingerprint, lambda: effect(session)
             )
@@ -262,7 +271,7 @@ def create_task(
         headers = {"Location": f"/api/{current_user.user_id}/tasks/{task.id}", "ETag": version_tag(task.version)}
         return StoredAnswer(status.HTTP_201_CREATED, TaskPublic.model_validate(task).model_dump_json(), headers)
 
-    return _run(db, caller, "tasks_create", once, create)
+    return _run(db, caller, "tasks_create", once, create, one_statement=True)
 
 
 @router.get(
@@ -494,7 +503,7 @@ def replace_task(
     if_match: IfMatchHeader = None,
 ) -> Response:
     condition = _write_condition(if_match, settings)
-    with db.session() as session:
+    with db.statement_session() as session:
         task = tasks.replace_task(session, current_user.claims, task_id, body, condition)
     return _task_response(task)
 
@@ -517,7 +526,7 @@ def update_task(
     if_match: IfMatchHeader = None,
 ) -> Response:
     condition = _write_condition(if_match, settings)
-    with db.session() as session:
+    with db.statement_session() as session:
         task = tasks.patch_task(session, current_user.claims, task_id, body, condition)
     return _task_response(task)
 
@@ -569,6 +578,6 @@ def complete_task(
 ) -> Response:
     completed = True if body is None else body.completed
     condition = _write_condition(if_match, settings)
-    with db.session() as session:
+    with db.statement_session() as session:
         task = tasks.set_completion(session, current_user.claims, task_id, completed, condition)
     return _task_response(task)

@@ -9,9 +9,10 @@ account not deleted; see services/sessions.py): reads fold that check into the s
 run anyway, as one more column, and so do a create and the read before an update; the other
 writes ask first, in their own transaction.
 
-On PostgreSQL a create and an update are each one statement that is its own transaction
-(data-modifying CTEs): no BEGIN and COMMIT round trips, and the owner's counters, whose row
-lock orders all of that owner's writes (services/changes.py), stay locked only while it runs.
+On PostgreSQL a create and an update are each one statement (data-modifying CTEs); run in a
+session of Database.statement_session(), that statement is its own transaction: no BEGIN and
+COMMIT round trips, and the owner's counters, whose row lock orders all of that owner's writes
+(services/changes.py), stay locked only while it runs.
 SQLite runs the same rules as several statements in one transaction."""
 
 from __future__ import annotations
@@ -130,8 +131,6 @@ def create_task(session: Session, caller: TokenClaims, data: TaskCreate, *, comm
     }
     try:
         if _is_postgresql(session):
-            if commit:  # one statement: its own transaction, without BEGIN and COMMIT round trips
-                _autocommit(session)
             statement = _create_in_one_statement(caller.session_id is not None)
             new = {f"new_{name}": value for name, value in values.items()}
             counted = _counted_values(owner_id, total=1, completed=int(data.completed))
@@ -177,13 +176,6 @@ def _create_in_one_statement(with_session: bool) -> Select[Any]:
 def _unnest(name: str) -> Any:
     """The rows of the list bound as `name` (PostgreSQL)."""
     return func.unnest(bindparam(name, type_=postgresql.ARRAY(Text)))
-
-
-def _autocommit(session: Session) -> None:
-    """Run the session's statements each in its own transaction (PostgreSQL): for a write
-    that is one statement, which then needs no BEGIN and COMMIT round trips and holds its row
-    locks only while it runs. Must come before the session's first statement."""
-    session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
 def get_task(session: Session, caller: TokenClaims, task_id: uuid.UUID) -> TaskRow:
@@ -346,8 +338,8 @@ def _update_in_one_statement(
     counters in one statement that is its own transaction, conditioned on the version read
     (compare-and-set). If another write got in between, read again and decide again: the
     If-Match check and the "changes nothing" check always hold for the version written over.
-    Two round trips, and the counters' row lock is held only while the statement runs."""
-    _autocommit(session)
+    In a session of Database.statement_session(), two round trips, and the counters' row lock
+    is held only while the statement runs."""
     for _ in range(_UPDATE_ATTEMPTS):
         task = _found(session, caller, task_id, for_update=False)
         _check(session, task, if_match)
@@ -372,6 +364,7 @@ def _update_in_one_statement(
             values["tag_keys"] = [tag_key(tag) for tag in changed["tags"]]
         written = _execute(session, statement, values).first()
         if written is not None:
+            session.commit()  # (nothing to send when each statement is its own transaction)
             return written
     raise TaskContended
 
