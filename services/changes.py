@@ -20,22 +20,21 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, Select, bindparam, func, literal_column, select, true, tuple_, union_all
+from sqlalchemy import Integer, Select, bindparam, literal_column, select, true, tuple_, union_all
 from sqlmodel import Session
 
 from core.security import TokenClaims
 from models.common import format_timestamp, utc_now
 from models.task import Task, TrashedTask
-from models.task_totals import TaskTotals
 from services.errors import InvalidSyncToken, SyncTokenExpired
 from services.sessions import require_live
+from services.task_list import OWNER_CHANGES
 from services.trash import TASK_COLUMNS
 
 SYNC_PAGE_SIZE = 500  # changed and deleted together
 
 _tasks = Task.__table__  # type: ignore[attr-defined]
 _trashed = TrashedTask.__table__  # type: ignore[attr-defined]
-_totals = TaskTotals.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -122,11 +121,6 @@ def read_changes(session: Session, caller: TokenClaims, since: SyncPosition | No
     )
 
 
-_COUNTER = func.coalesce(
-    select(_totals.c.changes).where(_totals.c.user_id == bindparam("owner_id")).scalar_subquery(), 0
-)
-
-
 @functools.cache
 def _changes_statement(*, with_trash: bool, within_seq: bool) -> Select[Any]:
     """The owner's change counter and the rows after the position in `(change_seq, id)`
@@ -156,7 +150,7 @@ def _changes_statement(*, with_trash: bool, within_seq: bool) -> Select[Any]:
         rows = select(both).order_by(both.c.change_seq, both.c.id).limit(bindparam("fetch")).subquery("page")
     else:
         rows = after(_tasks).subquery("page")
-    counter = select(_COUNTER.label("counter")).subquery("counter")
+    counter = select(OWNER_CHANGES.label("counter")).subquery("counter")
     return (
         select(counter.c.counter, rows)
         .select_from(counter.outerjoin(rows, true()))

@@ -297,7 +297,9 @@ def _total(shape: _FilterShape) -> ColumnElement[int]:
     return func.coalesce(select(counted).where(_totals.c.user_id == bindparam("owner_id")).scalar_subquery(), 0)
 
 
-_CHANGES = func.coalesce(
+# The owner's change counter (0 before the first task): the list's ETag, and delta sync's
+# position (services/changes.py).
+OWNER_CHANGES = func.coalesce(
     select(_totals.c.changes).where(_totals.c.user_id == bindparam("owner_id")).scalar_subquery(), 0
 )
 
@@ -367,7 +369,9 @@ def _page_statement(
     if resume is not None:
         filters.append(_after_position(sort, order, null_due_at=resume == "null_due_at"))
     return (
-        select(_tasks, _total(shape).label("total"), _CHANGES.label("changes"), liveness(with_session).label("live"))
+        select(
+            _tasks, _total(shape).label("total"), OWNER_CHANGES.label("changes"), liveness(with_session).label("live")
+        )
         .where(*filters)
         .order_by(*_order_by(sort, order))
         .limit(bindparam("limit"))
@@ -377,7 +381,7 @@ def _page_statement(
 
 @functools.lru_cache(maxsize=128)
 def _empty_statement(shape: _FilterShape, with_session: bool) -> Select[bool, int, int]:
-    return select(liveness(with_session).label("live"), _total(shape).label("total"), _CHANGES.label("changes"))
+    return select(liveness(with_session).label("live"), _total(shape).label("total"), OWNER_CHANGES.label("changes"))
 
 
 def _execute(session: Session, statement: Any, values: dict[str, Any]) -> Any:
