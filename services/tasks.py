@@ -6,12 +6,13 @@ Reads and writes go through SQLAlchemy Core on the session (rows, not ORM object
 
 Every call also proves that the caller's token is still live (its session not revoked, its
 account not deleted; see services/sessions.py): reads fold that check into the statement they
-run anyway, as one more column, and so do a create and the read before an update; the other
-writes ask first, in their own transaction.
+run anyway, as one more column, and so do a create and an edit; the other writes ask first, in
+their own transaction.
 
-On PostgreSQL a create and an update are each one statement (data-modifying CTEs); run in a
-session of Database.statement_session(), that statement is its own transaction: no BEGIN and
-COMMIT round trips, and the owner's counters, whose row lock orders all of that owner's writes
+On PostgreSQL a create and an edit (PUT, PATCH, complete) are each one statement
+(data-modifying CTEs) in the common case, and one round trip; run in a session of
+Database.statement_session(), that statement is its own transaction: no BEGIN and COMMIT round
+trips, and the owner's counters, whose row lock orders all of that owner's writes
 (services/changes.py), stay locked only while it runs.
 SQLite runs the same rules as several statements in one transaction."""
 
@@ -33,11 +34,13 @@ from sqlalchemy import (
     Text,
     bindparam,
     case,
+    cast,
     delete,
     func,
     insert,
     literal_column,
     null,
+    or_,
     select,
     update,
 )
@@ -206,60 +209,7 @@ def _stored(fields: dict[str, Any]) -> dict[str, Any]:
 def set_completion(
     session: Session, caller: TokenClaims, task_id: uuid.UUID, completed: bool, if_match: IfMatch | None = None
 ) -> TaskRow:
-    if _is_postgresql(session) and (if_match is None or if_match.any_version or if_match.versions):
-        # The common case in one round trip: the caller's live token, its own task, not yet
-        # in that state, at a version If-Match names. Anything else (no change, 404, 403,
-        # 401, 412) is told apart by the general path.
-        values = {
-            **liveness_values(caller),
-            "target_id": task_id,
-            "set_completed": completed,
-            "now": utc_now(),
-            **_counted_values(caller.subject, total=0, completed=1 if completed else -1),
-        }
-        versions = None if if_match is None or if_match.any_version else if_match.versions
-        if versions is not None:
-            values["match_versions"] = list(versions)
-        statement = _completion_statement(caller.session_id is not None, versions is not None)
-        written = _execute(session, statement, values).first()
-        if written is not None:
-            session.commit()  # (nothing to send when each statement is its own transaction)
-            return written
     return _update(session, caller, task_id, {"completed": completed}, if_match)
-
-
-@functools.cache
-def _completion_statement(with_session: bool, match_versions: bool) -> Select[Any]:
-    """PostgreSQL: the completion, its counters and change stamp in one statement, written
-    only if the caller's token is live, the task is the caller's, not already in that state
-    and (`match_versions`) at one of the versions bound as `match_versions`."""
-    conditions = [
-        _tasks.c.id == bindparam("target_id"),
-        _tasks.c.user_id == bindparam("owner_id"),
-        _tasks.c.completed != bindparam("set_completed"),
-        liveness(with_session),
-    ]
-    if match_versions:
-        conditions.append(_tasks.c.version.in_(bindparam("match_versions", expanding=True)))
-    target = select(_tasks.c.id).where(*conditions).with_for_update(of=_tasks).cte("target")
-    counters = _count_statement("postgresql", only_if_live=None, source=target).cte("counters")
-    set_completed = bindparam("set_completed", type_=_tasks.c.completed.type)
-    now = bindparam("now", type_=_tasks.c.updated_at.type)
-    task = (
-        update(_tasks)
-        .where(_tasks.c.id.in_(select(target.c.id)))
-        .values(
-            completed=set_completed,
-            completed_at=case((set_completed, now), else_=null()),
-            # As _after: `updated_at` moves forward even if the clock did not tick.
-            updated_at=func.greatest(now, _tasks.c.updated_at + literal_column("interval '1 microsecond'")),
-            version=_tasks.c.version + 1,
-            change_seq=select(counters.c.changes).scalar_subquery(),
-        )
-        .returning(*_tasks.c)
-        .cte("task")
-    )
-    return select(task).add_cte(target, counters)
 
 
 def delete_task(
@@ -338,6 +288,9 @@ def _update(
     right before the commit: the counters' row lock serializes all of the owner's writes,
     and is held for as short a time as possible."""
     if _is_postgresql(session):
+        edited = _edit_in_one_statement(session, caller, task_id, changes, if_match)
+        if edited is not None:
+            return edited
         return _update_in_one_statement(session, caller, task_id, changes, if_match)
     task = _found(session, caller, task_id, for_update=True)
     _check(session, task, if_match)
@@ -424,6 +377,115 @@ def _update_in_one_statement(
     raise TaskContended
 
 
+def _edit_in_one_statement(
+    session: Session, caller: TokenClaims, task_id: uuid.UUID, changes: dict[str, Any], if_match: IfMatch | None
+) -> TaskRow | None:
+    """PostgreSQL: the common edit in one round trip, without reading the task first: the
+    caller's live token, its own task, at a version If-Match names, and something to
+    change. None when any of that does not hold (nothing was written): the general path
+    then tells a no-op, 404, 403, 401 and 412 apart."""
+    if if_match is not None and not if_match.any_version and not if_match.versions:
+        return None
+    versions = None if if_match is None or if_match.any_version else if_match.versions
+    statement = _edit_statement(frozenset(changes), caller.session_id is not None, versions is not None)
+    values: dict[str, Any] = {
+        **liveness_values(caller),
+        "target_id": task_id,
+        "now": utc_now(),
+        **{f"set_{name}": value for name, value in changes.items()},
+        **_counted_values(caller.subject, total=0, completed=0),
+    }
+    if versions is not None:
+        values["match_versions"] = list(versions)
+    if "tags" in changes:
+        values["tag_keys"] = [tag_key(tag) for tag in changes["tags"]]
+    written = _execute(session, statement, values).first()
+    if written is not None:
+        session.commit()  # (nothing to send when each statement is its own transaction)
+    return written
+
+
+@functools.lru_cache(maxsize=256)
+def _edit_statement(columns: frozenset[str], with_session: bool, match_versions: bool) -> Select[Any]:
+    """The task's new `columns` (bound as `set_<name>`), the owner's counters and change
+    stamp, the search text and the tags as data-modifying CTEs of one statement, written only
+    if the caller's token is live, the task is the caller's, (`match_versions`) at one of the
+    versions bound as `match_versions`, and one of `columns` differs. The row is locked
+    first: a concurrent write to it either finished before (then these conditions are
+    checked against what it wrote) or waits."""
+    new = {name: bindparam(f"set_{name}", type_=_tasks.c[name].type) for name in sorted(columns)}
+    conditions = [
+        _tasks.c.id == bindparam("target_id"),
+        _tasks.c.user_id == bindparam("owner_id"),
+        liveness(with_session),
+        or_(*(_differs(_tasks.c[name], value) for name, value in new.items())),
+    ]
+    if match_versions:
+        conditions.append(_tasks.c.version.in_(bindparam("match_versions", expanding=True)))
+    target = select(_tasks.c.id, _tasks.c.completed).where(*conditions).with_for_update(of=_tasks).cte("target")
+    completed_delta = None
+    if "completed" in columns:
+        completed_delta = case((target.c.completed == new["completed"], 0), (new["completed"], 1), else_=-1)
+    counters = _count_statement("postgresql", None, target, completed_delta).cte("counters")
+    now = bindparam("now", type_=_tasks.c.updated_at.type)
+    stamped: dict[str, Any] = {
+        # As _after: `updated_at` moves forward even if the clock did not tick.
+        "updated_at": func.greatest(now, _tasks.c.updated_at + literal_column("interval '1 microsecond'")),
+        "version": _tasks.c.version + 1,
+        "change_seq": select(counters.c.changes).scalar_subquery(),
+    }
+    if "completed" in columns:
+        # SET sees the row as it was: the completion time moves only with a change of state.
+        stamped["completed_at"] = case(
+            (_tasks.c.completed == new["completed"], _tasks.c.completed_at), (new["completed"], now), else_=null()
+        )
+    task = (
+        update(_tasks)
+        .where(_tasks.c.id.in_(select(target.c.id)))
+        .values(**new, **stamped)
+        .returning(*_tasks.c)
+        .cte("task")
+    )
+    ctes: list[Any] = [target, counters]
+    text_columns = {name: new[name] for name in ("title", "description") if name in columns}
+    if text_columns:
+        text = (
+            update(_task_search)
+            .where(
+                _task_search.c.task_id.in_(select(task.c.id)),
+                # Unchanged text keeps its trigram index entries.
+                or_(*(_differs(_task_search.c[name], value) for name, value in text_columns.items())),
+            )
+            .values(**text_columns)
+        )
+        ctes.append(text.cte("text"))
+    if "tags" in columns:
+        ctes.extend(_retag_ctes(task))
+    return select(task).add_cte(*ctes)
+
+
+def _differs(column: Any, value: Any) -> Any:
+    if column.name == "tags":  # `json` has no equality; `jsonb` compares arrays element by element
+        return cast(column, postgresql.JSONB).is_distinct_from(cast(value, postgresql.JSONB))
+    return column.is_distinct_from(value)
+
+
+def _retag_ctes(task: Any) -> list[Any]:
+    """The written `task`'s tags become those bound as `tag_keys`. Only the tags that go and
+    the ones that come: the statement's parts see the same snapshot, so a tag deleted and
+    inserted again in it would collide with itself."""
+    dropped = delete(_task_tags).where(
+        _task_tags.c.task_id.in_(select(task.c.id)),
+        _task_tags.c.tag != func.all(bindparam("tag_keys", type_=postgresql.ARRAY(Text))),
+    )
+    added = (
+        postgresql.insert(_task_tags)
+        .from_select(["task_id", "tag", "user_id"], select(task.c.id, _unnest("tag_keys"), task.c.user_id))
+        .on_conflict_do_nothing()
+    )
+    return [dropped.cte("dropped"), added.cte("added")]
+
+
 @functools.lru_cache(maxsize=256)
 def _write_statement(columns: frozenset[str], text_changed: bool, tags_changed: bool) -> Select[Any]:
     """The task's new `columns` (bound as `set_<name>`) if it is still at `read_version`, with
@@ -455,18 +517,7 @@ def _write_statement(columns: frozenset[str], text_changed: bool, tags_changed: 
         )
         ctes.append(text.cte("text"))
     if tags_changed:
-        # Only the tags that go and the ones that come: the statement's parts see the same
-        # snapshot, so a tag deleted and inserted again in it would collide with itself.
-        dropped = delete(_task_tags).where(
-            _task_tags.c.task_id.in_(select(task.c.id)),
-            _task_tags.c.tag != func.all(bindparam("tag_keys", type_=postgresql.ARRAY(Text))),
-        )
-        added = (
-            postgresql.insert(_task_tags)
-            .from_select(["task_id", "tag", "user_id"], select(task.c.id, _unnest("tag_keys"), task.c.user_id))
-            .on_conflict_do_nothing()
-        )
-        ctes.extend([dropped.cte("dropped"), added.cte("added")])
+        ctes.extend(_retag_ctes(task))
     return select(task).add_cte(*ctes)
 
 
@@ -555,14 +606,15 @@ def _counted_values(owner_id: uuid.UUID, *, total: int, completed: int) -> dict[
 
 
 @functools.cache
-def _count_statement(dialect: str, only_if_live: bool | None, source: Any = None) -> Any:
+def _count_statement(dialect: str, only_if_live: bool | None, source: Any = None, completed: Any = None) -> Any:
     """The counters' upsert, returning the new change number; `only_if_live` (True for a
     token with a session, False without) writes nothing unless the caller's token is live,
-    and a `source` (a CTE) nothing unless it has a row."""
+    and a `source` (a CTE) nothing unless it has a row. The completed count moves by the
+    bound `counted_completed`, or by `completed`, an expression over `source`."""
     row = select(
         bindparam("counted_owner", type_=_totals.c.user_id.type),
         bindparam("counted_total", type_=Integer),
-        bindparam("counted_completed", type_=Integer),
+        bindparam("counted_completed", type_=Integer) if completed is None else completed,
         literal_column("1", Integer),
     )
     if only_if_live is not None:
