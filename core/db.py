@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DisconnectionError
 from sqlmodel import Session
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
@@ -24,13 +22,6 @@ MAX_CONNECTIONS = POOL_SIZE + MAX_OVERFLOW
 # for 240 ms but no connection. More runnable threads than that only fight over the GIL
 # (the list's p99 doubles at 20), and a sync route does all its database work in one.
 WORKER_THREADS = MAX_CONNECTIONS + 4
-# A pooled connection is pinged before use only when it sat idle this long: Neon closes idle
-# connections and suspends an idle compute, and a restart takes longer than this, but a
-# connection given back a moment ago is alive. Under load that saves a round trip per
-# request; a connection that breaks within the second answers one 503, and the disconnect
-# it reports makes the pool replace every connection older than it.
-PING_AFTER_IDLE_SECONDS = 1.0
-_LAST_USED = "last_used"
 
 
 def is_sqlite(url: str) -> bool:
@@ -45,40 +36,17 @@ def create_db_engine(url: str, *, autocommit: bool = False) -> Engine:
         if autocommit:
             raise ValueError("autocommit engines are for PostgreSQL")
         return _create_sqlite_engine(url)
-    engine = create_engine(
+    return create_engine(
         url,
         isolation_level="AUTOCOMMIT" if autocommit else None,
         hide_parameters=True,
+        pool_pre_ping=True,  # Neon closes idle connections and scales to zero
         pool_recycle=300,
         pool_size=POOL_SIZE,
         max_overflow=MAX_OVERFLOW,
         pool_timeout=10,
         connect_args={"connect_timeout": 10},
     )
-    _ping_when_idle(engine)
-    return engine
-
-
-def _ping_when_idle(engine: Engine) -> None:
-    """`pool_pre_ping`, for the connections that need it (see PING_AFTER_IDLE_SECONDS). A
-    dead one is replaced before use: DisconnectionError on checkout makes the pool reconnect."""
-    dialect = engine.dialect
-
-    @event.listens_for(engine, "connect")
-    @event.listens_for(engine, "checkin")
-    def _used(_dbapi_connection: Any, record: Any) -> None:
-        record.info[_LAST_USED] = time.monotonic()
-
-    @event.listens_for(engine, "checkout")
-    def _checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
-        if time.monotonic() - record.info.get(_LAST_USED, 0.0) < PING_AFTER_IDLE_SECONDS:
-            return
-        try:
-            dialect.do_ping(dbapi_connection)
-        except dialect.loaded_dbapi.Error as error:
-            if dialect.is_disconnect(error, dbapi_connection, None):
-                raise DisconnectionError("the connection was closed while idle in the pool") from error
-            raise
 
 
 def _create_sqlite_engine(url: str) -> Engine:
