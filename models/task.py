@@ -131,12 +131,15 @@ class TaskSearch(SQLModel, table=True):
     __table_args__ = (
         # A search with no trigram to look up (one or two characters) reads the owner's rows.
         Index("ix_task_search_user_id", "user_id"),
+        # A small pending list (kB): a search reads all of it, and the planner gives up on
+        # the index for a big one (migration 0010).
         Index(
             "ix_task_search_trgm",
             "title",
             "description",
             postgresql_using="gin",
             postgresql_ops={"title": "gin_trgm_ops", "description": "gin_trgm_ops"},
+            postgresql_with={"gin_pending_list_limit": 128},
         ).ddl_if(dialect="postgresql"),
     )
 

@@ -213,3 +213,25 @@ def test_upgrading_to_0006_indexes_the_tags_and_text_of_existing_tasks(fresh_url
     with fresh_engine.connect() as connection:
         searchable = connection.execute(text("SELECT title FROM task_search ORDER BY title")).scalars().all()
     assert searchable == ["tagged", "untagged"]
+
+
+def trigram_index_options(engine: Engine) -> list[str] | None:
+    with engine.connect() as connection:
+        options: list[str] | None = connection.execute(
+            text("SELECT reloptions FROM pg_class WHERE relname = 'ix_task_search_trgm'")
+        ).scalar_one()
+    return options
+
+
+@pytest.mark.postgres_only
+def test_the_trigram_index_keeps_a_pending_list_of_128_kb(fresh_postgres: str) -> None:
+    """A search reads the whole pending list, and the planner turns to a scan of every user's
+    text once it is a few MB (the server's default limit is 4 MB): see migration 0010."""
+    migrate(fresh_postgres)
+    engine = create_db_engine(fresh_postgres)
+    try:
+        assert trigram_index_options(engine) == ["gin_pending_list_limit=128"]
+        downgrade(fresh_postgres, "0009")
+        assert trigram_index_options(engine) is None
+    finally:
+        engine.dispose()
