@@ -281,12 +281,13 @@ def _update(
 ) -> TaskRow:
     """Write only what differs; a write that changes nothing leaves `updated_at` and
     `version` alone.
-    FOR UPDATE (PostgreSQL) serializes concurrent writes to one task, so two concurrent
-    completions cannot both stamp their own `completed_at` or both move the counters, and
-    of two writers with the same `If-Match` the second sees the first one's version.
-    The search text and tags are written first and the task with the owner's counters last,
-    right before the commit: the counters' row lock serializes all of the owner's writes,
-    and is held for as short a time as possible."""
+    On PostgreSQL one statement that locks the row first (the common edit, else
+    compare-and-set on the version read), so two concurrent completions cannot both stamp
+    their own `completed_at` or both move the counters, and of two writers with the same
+    `If-Match` the second sees the first one's version.
+    On SQLite the row is read and written in one transaction: the search text and tags
+    first and the task with the owner's counters last, right before the commit, since the
+    counters' row lock serializes all of the owner's writes."""
     if _is_postgresql(session):
         edited = _edit_in_one_statement(session, caller, task_id, changes, if_match)
         if edited is not None:
