@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from core.auth_middleware import is_protected
+from core.query_models import SCHEMAS_EXTENSION, order_parameters
 from routers.responses import error_response_object
 
 # BodySizeLimitMiddleware answers any request whose declared or sent body is too large.
@@ -24,6 +25,7 @@ def install_openapi(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+            _place_query_models(schema)
             _replace_422_with_400(schema)
             _document_middleware_answers(schema)
             app.openapi_schema = schema
@@ -39,6 +41,17 @@ def _operations(schema: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
         for operation in path_item.values()
         if isinstance(operation, dict) and "responses" in operation
     ]
+
+
+def _place_query_models(schema: dict[str, Any]) -> None:
+    # Parameters of a QueryModel come in through `openapi_extra`, after the route's own:
+    # put them in FastAPI's order, and their schemas among the components.
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for _path, operation in _operations(schema):
+        components.update(operation.pop(SCHEMAS_EXTENSION, {}))
+        if "parameters" in operation:
+            operation["parameters"] = order_parameters(operation["parameters"])
+    schema["components"]["schemas"] = dict(sorted(components.items()))
 
 
 def _replace_422_with_400(schema: dict[str, Any]) -> None:

@@ -50,8 +50,20 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def format_timestamp(value: datetime) -> str:
     # Always microseconds and a `Z`: the contract wants at least millisecond precision,
-    # and Pydantic's default drops the fraction when it is zero.
-    return value.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    # and Pydantic's default drops the fraction when it is zero. Printf-style: half the time
+    # of `isoformat(timespec=...)` or of an f-string's format specs, and a page of tasks
+    # formats 40 to 80 of these.
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ" % (  # noqa: UP031
+        value.year,
+        value.month,
+        value.day,
+        value.hour,
+        value.minute,
+        value.second,
+        value.microsecond,
+    )
 
 
 _TIMESTAMP_SCHEMA = {"type": "string", "format": "date-time", "examples": ["2026-01-18T10:00:00.000000Z"]}

@@ -203,11 +203,16 @@ class Priority(StrEnum):
 
     @property
     def rank(self) -> int:
-        return list(Priority).index(self)
+        return _PRIORITY_RANKS[self]
 
     @classmethod
     def of_rank(cls, rank: int) -> Priority:
-        return list(cls)[rank]
+        return _PRIORITIES[rank]
+
+
+# Looked up for every task read or written: built once.
+_PRIORITIES = tuple(Priority)
+_PRIORITY_RANKS = {priority: rank for rank, priority in enumerate(_PRIORITIES)}
 
 
 TAG_MAX_CHARS = 32

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Header, HTTPException, Path, Query, Request, Response, status
-from pydantic import WithJsonSchema
+from fastapi import APIRouter, Body, Depends, Header, HTTPException, Path, Request, Response, status
+from pydantic import TypeAdapter, WithJsonSchema
 from sqlmodel import Session
 from starlette.routing import Match
 from starlette.types import Scope
@@ -24,6 +24,7 @@ from core.conditional import (
 from core.config import Settings
 from core.db import Database, DatabaseDep
 from core.deps import CurrentUser, CursorsDep, SettingsDep
+from core.query_models import QueryModel
 from core.routing import OwnerScopedRoute
 from core.security import TokenClaims
 from models.errors import ErrorResponse
@@ -45,7 +46,7 @@ from models.task import (
     TrashedTaskPublic,
     TrashPage,
 )
-from routers.responses import error_responses, json_response
+from routers.responses import error_responses, json_response, row_fields, rows_fields
 from services import changes, idempotency, task_list, tasks, trash
 from services.changes import SyncPosition
 from services.errors import InvalidCursor, InvalidSyncToken
@@ -75,6 +76,11 @@ router = APIRouter(prefix="/api/{user_id}/tasks", tags=["tasks"], route_class=Ta
 # database work in one session in its worker thread (a read session for list and get); the
 # task services prove along the way that the caller's account still exists (see
 # services/tasks.py), and an error answered before that is verified by the middleware.
+# The query strings of the list, delta sync and the trash, each read in one validation.
+LIST_QUERY = QueryModel(TaskListParams)
+CHANGES_QUERY = QueryModel(ChangesParams)
+TRASH_QUERY = QueryModel(PageParams)
+
 UserId = Annotated[
     str,
     Path(description="Your own user id (from signup, login or `/api/auth/me`); any other value is a 403"),
@@ -133,11 +139,20 @@ def _write_condition(if_match: str | None, settings: Settings) -> IfMatch | None
     return IfMatch(versions=tags.strong_versions(), any_version=tags.any)
 
 
+# A page's tasks validated in one call.
+_TASKS = TypeAdapter(list[TaskPublic])
+_TRASHED_TASKS = TypeAdapter(list[TrashedTaskPublic])
+
+
+def _public_tasks(rows: Sequence[TaskRow]) -> list[TaskPublic]:
+    return _TASKS.validate_python(rows_fields(rows))
+
+
 def _task_response(
     task: TaskRow, status_code: int = status.HTTP_200_OK, headers: dict[str, str] | None = None
 ) -> Response:
     return json_response(
-        TaskPublic.model_validate(task), status_code, {**(headers or {}), "ETag": version_tag(task.version)}
+        TaskPublic.model_validate(row_fields(task)), status_code, {**(headers or {}), "ETag": version_tag(task.version)}
     )
 
 
@@ -269,7 +284,8 @@ def create_task(
     def create(session: Session) -> StoredAnswer:
         task = tasks.create_task(session, caller, body, commit=once is None)
         headers = {"Location": f"/api/{current_user.user_id}/tasks/{task.id}", "ETag": version_tag(task.version)}
-        return StoredAnswer(status.HTTP_201_CREATED, TaskPublic.model_validate(task).model_dump_json(), headers)
+        created = TaskPublic.model_validate(row_fields(task)).model_dump_json()
+        return StoredAnswer(status.HTTP_201_CREATED, created, headers)
 
     return _run(db, caller, "tasks_create", once, create, one_statement=True)
 
@@ -278,6 +294,7 @@ def create_task(
     "",
     response_model=TaskPage,
     operation_id="tasks_list",
+    openapi_extra=LIST_QUERY.openapi_extra,
     summary="List tasks, a page at a time",
     description="Filters combine with AND. Page with `offset`, or with `cursor` (the previous "
     "page's `next_cursor`), which never skips or repeats a task while the list changes; a cursor "
@@ -290,7 +307,7 @@ def create_task(
 )
 def list_tasks(
     user_id: UserId,
-    params: Annotated[TaskListParams, Query()],
+    params: Annotated[TaskListParams, Depends(LIST_QUERY)],
     current_user: CurrentUser,
     db: DatabaseDep,
     cursors: CursorsDep,
@@ -301,16 +318,17 @@ def list_tasks(
     position = None if params.cursor is None else cursors.open(query, params.cursor)
     with db.read_session() as session:
         page = task_list.list_tasks(session, caller, params, position)
+    tasks = rows_fields(page.rows)
     # The page depends on the query and on the owner's tasks, which cannot change without
     # moving the change counter; the total and the ids cover what time alone changes
     # (`overdue`). No task is read twice for it.
     etag = weak_digest_tag(
-        query, params.limit, params.offset, params.cursor, page.changes, page.total, *(row.id for row in page.rows)
+        query, params.limit, params.offset, params.cursor, page.changes, page.total, *(task["id"] for task in tasks)
     )
     if (unchanged := _not_modified(if_none_match, etag, etag[3:-1])) is not None:
         return unchanged
     answer = TaskPage(
-        items=[TaskPublic.model_validate(task) for task in page.rows],
+        items=_TASKS.validate_python(tasks),
         total=page.total,
         limit=params.limit,
         offset=0 if position is not None else params.offset,
@@ -376,6 +394,7 @@ _GONE: dict[int | str, dict[str, Any]] = {
     "/changes",
     response_model=TaskChanges,
     operation_id="tasks_changes",
+    openapi_extra=CHANGES_QUERY.openapi_extra,
     summary="What changed since your last sync (delta sync)",
     description="Without `since`: every task (`deleted` is empty). With the `next_since` of an "
     "earlier answer: the tasks created or changed since, as they are now, and the ids of the tasks "
@@ -386,7 +405,7 @@ _GONE: dict[int | str, dict[str, Any]] = {
 )
 def task_changes(
     user_id: UserId,
-    params: Annotated[ChangesParams, Query()],
+    params: Annotated[ChangesParams, Depends(CHANGES_QUERY)],
     current_user: CurrentUser,
     db: DatabaseDep,
     cursors: CursorsDep,
@@ -403,7 +422,7 @@ def task_changes(
     with db.read_session() as session:
         found = changes.read_changes(session, caller, since, settings.trash_retention)
     answer = TaskChanges(
-        changed=[TaskPublic.model_validate(task) for task in found.changed],
+        changed=_public_tasks(found.changed),
         deleted=list(found.deleted),
         next_since=cursors.seal(query, found.next_position.to_json()),
         has_more=found.has_more,
@@ -415,6 +434,7 @@ def task_changes(
     "/trash",
     response_model=TrashPage,
     operation_id="tasks_trash",
+    openapi_extra=TRASH_QUERY.openapi_extra,
     summary="List deleted tasks (the trash), a page at a time",
     description="Your deleted tasks that can still be restored, newest deletion first, each with "
     "its `deleted_at`. Pages as the list does (`limit`, and `offset` or `cursor`).",
@@ -422,7 +442,7 @@ def task_changes(
 )
 def list_trash(
     user_id: UserId,
-    params: Annotated[PageParams, Query()],
+    params: Annotated[PageParams, Depends(TRASH_QUERY)],
     current_user: CurrentUser,
     db: DatabaseDep,
     cursors: CursorsDep,
@@ -434,7 +454,7 @@ def list_trash(
     with db.read_session() as session:
         page = trash.list_trash(session, caller, params, position, settings.trash_retention)
     answer = TrashPage(
-        items=[TrashedTaskPublic.model_validate(task) for task in page.rows],
+        items=_TRASHED_TASKS.validate_python(rows_fields(page.rows)),
         total=page.total,
         limit=params.limit,
         offset=0 if position is not None else params.offset,

@@ -232,3 +232,33 @@ def test_out_of_range_or_unknown_query_values_are_400(
     detail = response.json()["detail"]
     assert isinstance(detail, list)
     assert all(set(issue) == {"loc", "msg", "type"} for issue in detail)
+
+
+def test_a_bad_query_value_is_named_by_its_location(client: TestClient, alice: Account) -> None:
+    response = client.get(alice.tasks_url, params={"limit": "0", "sort": "urgency"}, headers=alice.headers)
+
+    assert response.status_code == 400, response.text
+    issues = {tuple(issue["loc"]): issue["type"] for issue in response.json()["detail"]}
+    assert issues == {("query", "limit"): "greater_than_equal", ("query", "sort"): "enum"}
+
+
+def test_offset_with_cursor_is_a_400_at_the_query_itself(client: TestClient, alice: Account) -> None:
+    response = client.get(alice.tasks_url, params={"offset": "5", "cursor": "abc"}, headers=alice.headers)
+
+    assert response.status_code == 400, response.text
+    assert [issue["loc"] for issue in response.json()["detail"]] == [["query"]]
+
+
+def test_a_repeated_query_parameter_counts_its_last_value(client: TestClient, alice: Account) -> None:
+    create_tasks(client, alice, "one", "two", "three")
+
+    response = client.get(f"{alice.tasks_url}?limit=1&limit=2", headers=alice.headers)
+
+    assert response.status_code == 200, response.text
+    assert response.json()["limit"] == 2 and len(response.json()["items"]) == 2
+
+
+def test_unknown_query_parameters_are_ignored(client: TestClient, alice: Account) -> None:
+    create_tasks(client, alice, "one")
+
+    assert len(list_page(client, alice, colour="blue")["items"]) == 1
