@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
-from anyio import to_thread
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
@@ -17,7 +16,7 @@ from core.auth_middleware import JWTAuthMiddleware
 from core.body_limit import BodySizeLimitMiddleware
 from core.config import Settings
 from core.cursors import CursorCodec
-from core.db import WORKER_THREADS, Database
+from core.db import Database
 from core.docs import install_docs
 from core.errors import UnhandledErrorMiddleware, install_error_handlers
 from core.log_format import logging_config
@@ -25,6 +24,7 @@ from core.openapi import install_openapi
 from core.request_log import RequestLogMiddleware
 from core.security import PasswordHasher, TokenService
 from core.security_headers import SecurityHeadersMiddleware
+from core.threads import HashingPool, size_route_threads
 from routers import auth, health, tasks
 from services.throttle import Limit, Throttle
 
@@ -44,8 +44,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.database = Database(settings.database_url)
-        # The thread pool sized with the connection pool (see core/db.py).
-        to_thread.current_default_thread_limiter().total_tokens = WORKER_THREADS
+        size_route_threads()
+        app.state.hashing = HashingPool()
         await run_in_threadpool(hasher.warm_up)
         # What exists now (modules, routes, schemas) lives as long as the process: keep the
         # cyclic garbage collector from scanning it again on every collection.

@@ -18,10 +18,8 @@ SQLITE_BUSY_TIMEOUT_SECONDS = 30
 POOL_SIZE = 8
 MAX_OVERFLOW = 0
 MAX_CONNECTIONS = POOL_SIZE + MAX_OVERFLOW
-# Worker threads: one per connection of a pool, plus a few for bcrypt, which holds a thread
-# for 240 ms but no connection. More runnable threads than that only fight over the GIL
-# (the list's p99 doubles at 20), and a sync route does all its database work in one.
-WORKER_THREADS = MAX_CONNECTIONS + 4
+# Each thread of core/threads.py's two pools (3 + 4) holds at most one connection of a pool
+# at a time, so a thread never waits for a connection.
 
 
 def is_sqlite(url: str) -> bool:

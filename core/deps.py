@@ -14,6 +14,7 @@ from core.client_address import client_address
 from core.config import Settings
 from core.cursors import CursorCodec
 from core.security import PasswordHasher, TokenService
+from core.threads import HashingPool
 from services.sessions import SessionStart
 from services.throttle import Throttle
 
@@ -34,6 +35,11 @@ async def get_tokens(request: Request) -> TokenService:
 async def get_hasher(request: Request) -> PasswordHasher:
     hasher: PasswordHasher = request.app.state.hasher
     return hasher
+
+
+async def get_hashing(request: Request) -> HashingPool:
+    hashing: HashingPool = request.app.state.hashing
+    return hashing
 
 
 async def get_throttle(request: Request) -> Throttle:
@@ -77,6 +83,7 @@ async def get_current_user(
 
 TokensDep = Annotated[TokenService, Depends(get_tokens)]
 HasherDep = Annotated[PasswordHasher, Depends(get_hasher)]
+HashingDep = Annotated[HashingPool, Depends(get_hashing)]
 ThrottleDep = Annotated[Throttle, Depends(get_throttle)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 CursorsDep = Annotated[CursorCodec, Depends(get_cursors)]

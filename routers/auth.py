@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Path, Response, status
 from pydantic import TypeAdapter
 
 from core.db import DatabaseDep
-from core.deps import ClientAddressDep, CurrentUser, HasherDep, SessionStartDep, ThrottleDep, TokensDep
+from core.deps import ClientAddressDep, CurrentUser, HasherDep, HashingDep, SessionStartDep, ThrottleDep, TokensDep
 from core.routing import AuthenticatedRoute
 from core.security import TokenService
 from models.session import RefreshRequest, SessionPublic
@@ -53,10 +53,11 @@ def _auth_result(grant: Grant, tokens: TokenService, start: SessionStart) -> Aut
     summary="Create an account and get a token",
     responses=error_responses(400, 409, 413, 429, 503),
 )
-def signup(
+async def signup(
     body: SignupRequest,
     db: DatabaseDep,
     hasher: HasherDep,
+    hashing: HashingDep,
     tokens: TokensDep,
     throttle: ThrottleDep,
     client: ClientAddressDep,
@@ -66,8 +67,12 @@ def signup(
     is stored in lower case. The answer is the one login gives: the new user, an access token for
     `Authorization: Bearer` and a refresh token. A 409 says whether the username or the e-mail is
     taken. Too many signups from one client address within the hour are a 429 with `Retry-After`."""
-    with db.session() as session:
-        grant = accounts.signup(session, body, hasher, throttle, client, start)
+
+    def work() -> Grant:
+        with db.session() as session:
+            return accounts.signup(session, body, hasher, throttle, client, start)
+
+    grant = await hashing.run(work)
     return json_response(_auth_result(grant, tokens, start), status.HTTP_201_CREATED)
 
 
@@ -78,10 +83,11 @@ def signup(
     summary="Exchange a username or email and a password for a token",
     responses=error_responses(400, 401, 413, 429, 503),
 )
-def login(
+async def login(
     body: LoginRequest,
     db: DatabaseDep,
     hasher: HasherDep,
+    hashing: HashingDep,
     tokens: TokensDep,
     throttle: ThrottleDep,
     start: SessionStartDep,
@@ -90,8 +96,12 @@ def login(
     password get one and the same 401. Every login starts a new session (see
     `GET /api/auth/sessions`). After too many failed logins for one account the answer is a 429
     with `Retry-After`, even with the right password, until the window ends."""
-    with db.session() as session:
-        grant = accounts.login(session, body, hasher, throttle, start)
+
+    def work() -> Grant:
+        with db.session() as session:
+            return accounts.login(session, body, hasher, throttle, start)
+
+    grant = await hashing.run(work)
     return json_response(_auth_result(grant, tokens, start))
 
 
@@ -191,17 +201,22 @@ def revoke_session(
     "failed login.",
     responses=error_responses(400, 401, 413, 429, 503),
 )
-def change_password(
+async def change_password(
     body: ChangePasswordRequest,
     current_user: CurrentUser,
     db: DatabaseDep,
     hasher: HasherDep,
+    hashing: HashingDep,
     tokens: TokensDep,
     throttle: ThrottleDep,
     start: SessionStartDep,
 ) -> Response:
-    with db.session() as session:
-        grant = accounts.change_password(session, current_user.claims, body, hasher, throttle, start)
+
+    def work() -> Grant:
+        with db.session() as session:
+            return accounts.change_password(session, current_user.claims, body, hasher, throttle, start)
+
+    grant = await hashing.run(work)
     return json_response(_auth_result(grant, tokens, start))
 
 
@@ -243,13 +258,18 @@ def update_me(body: ProfileUpdate, current_user: CurrentUser, db: DatabaseDep) -
     description="A wrong password is a 400 and counts as a failed login.",
     responses=error_responses(400, 401, 413, 429, 503),
 )
-def delete_me(
+async def delete_me(
     body: Annotated[AccountDeletion, Body()],
     current_user: CurrentUser,
     db: DatabaseDep,
     hasher: HasherDep,
+    hashing: HashingDep,
     throttle: ThrottleDep,
 ) -> Response:
-    with db.session() as session:
-        accounts.delete_account(session, current_user.claims, body, hasher, throttle)
+
+    def work() -> None:
+        with db.session() as session:
+            accounts.delete_account(session, current_user.claims, body, hasher, throttle)
+
+    await hashing.run(work)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
