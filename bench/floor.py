@@ -1,9 +1,10 @@
 """The floor for the list in this stack: a sync `def` route that does only the unavoidable
-part of `GET /api/{user_id}/tasks` (one pooled, pre-pinged PostgreSQL connection without a
-transaction, the same page query on the same index, 20 rows through a response model into
-JSON), served by uvicorn as the baseline is. No token, no middleware, no request log, no
-parameter validation, no total, no owner check. The app's list can only be slower than
-this; the ratio between the two is what all of that costs."""
+part of `GET /api/{user_id}/tasks` (one pooled PostgreSQL connection without a transaction,
+from an engine made as the app's reads' engine is; the same page query on the same index;
+20 rows through a response model into JSON), served by uvicorn as the baseline is. No
+token, no middleware, no request log, no parameter validation, no total, no owner check.
+The app's list can only be slower than this; the ratio between the two is what all of
+that costs."""
 
 from __future__ import annotations
 
@@ -14,15 +15,14 @@ from datetime import datetime
 import uvicorn
 from fastapi import FastAPI, Response
 from pydantic import BaseModel
-from sqlalchemy import bindparam, create_engine, desc, select
+from sqlalchemy import bindparam, desc, select
 from sqlmodel import Session
 
+from core.db import create_db_engine
 from models.task import Task
 
 tasks = Task.__table__  # type: ignore[attr-defined]
-engine = create_engine(
-    os.environ["DATABASE_URL"], isolation_level="AUTOCOMMIT", pool_pre_ping=True, pool_size=8, max_overflow=0
-)
+engine = create_db_engine(os.environ["DATABASE_URL"], autocommit=True)
 PAGE = (
     select(tasks)
     .where(tasks.c.user_id == bindparam("owner_id"))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import select
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlmodel import Session
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
@@ -18,8 +20,6 @@ SQLITE_BUSY_TIMEOUT_SECONDS = 30
 POOL_SIZE = 8
 MAX_OVERFLOW = 0
 MAX_CONNECTIONS = POOL_SIZE + MAX_OVERFLOW
-# Each thread of core/threads.py's two pools (3 + 4) holds at most one connection of a pool
-# at a time, so a thread never waits for a connection.
 
 
 def is_sqlite(url: str) -> bool:
@@ -34,17 +34,43 @@ def create_db_engine(url: str, *, autocommit: bool = False) -> Engine:
         if autocommit:
             raise ValueError("autocommit engines are for PostgreSQL")
         return _create_sqlite_engine(url)
-    return create_engine(
+    engine = create_engine(
         url,
         isolation_level="AUTOCOMMIT" if autocommit else None,
         hide_parameters=True,
-        pool_pre_ping=True,  # Neon closes idle connections and scales to zero
         pool_recycle=300,
         pool_size=POOL_SIZE,
         max_overflow=MAX_OVERFLOW,
         pool_timeout=10,
         connect_args={"connect_timeout": 10},
     )
+    _ping_when_hung_up(engine)
+    return engine
+
+
+def _ping_when_hung_up(engine: Engine) -> None:
+    """What `pool_pre_ping` is for (a pooled connection the server has closed: a restart,
+    Neon suspending its compute, an idle timeout), without its round trip on every checkout.
+    A server that ends a connection says so (PostgreSQL sends a FATAL message, then closes),
+    so the socket of a dead idle connection has something to read or has hung up, and that
+    of a live one has neither: one `poll` tells, and only then does a ping decide."""
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        if not dbapi_connection.closed and not _has_news(dbapi_connection.fileno()):
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            # The pool replaces the connection and checks out the new one.
+            raise DisconnectionError("the server closed this pooled connection") from error
+
+
+def _has_news(fd: int) -> bool:
+    """Whether an idle connection's socket has something to read, or has hung up."""
+    poller = select.poll()
+    poller.register(fd, select.POLLIN | select.POLLPRI)  # POLLHUP and POLLERR come anyway
+    return bool(poller.poll(0))
 
 
 def _create_sqlite_engine(url: str) -> Engine:

@@ -8,13 +8,17 @@ from typing import TypeVar
 
 from anyio import CapacityLimiter, to_thread
 
-# Threads for sync routes (FastAPI's default pool, whose size is process-wide). Few, because
-# only one thread runs Python at a time (the GIL) and each runnable thread more costs switches
-# between them: on 2 cores, the list served 17% more requests with 3 than with 12, and a get
-# 9% more (an A/B of alternating wrk runs). Three still overlap one route's database round
-# trip with another's Python.
-ROUTE_THREADS = 3
-# bcrypt holds a thread for about 240 ms, without the GIL; logins queue for these instead.
+from core.db import POOL_SIZE
+
+# Threads for sync routes (FastAPI's default pool, whose size is process-wide): one per
+# connection of a pool, so that none waits for a connection, and enough to overlap one
+# request's database round trips (a commit, a search) with another's Python. Fewer do not
+# help: in alternating wrk runs on 2 cores, 3 threads served the list no faster (within
+# the machine's 10% noise) but creates 37% and tag searches 11% slower than 8.
+ROUTE_THREADS = POOL_SIZE
+# bcrypt holds a thread for about 240 ms, without the GIL and without a pooled connection
+# (services/accounts.py hashes outside any transaction); logins queue for these threads, so
+# a burst of them never takes a thread that the other routes are waiting for.
 HASHING_THREADS = 4
 
 T = TypeVar("T")
