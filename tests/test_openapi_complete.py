@@ -123,3 +123,10 @@ def test_every_error_answer_documents_its_detail(name: str, operation: dict[str,
         properties = {key for part in parts for key in part.get("properties", {})}
         required = {key for part in parts for key in part.get("required", [])}
         assert "detail" in properties & required, f"{name} {code}: the body's schema has no required `detail`"
+
+
+def test_the_document_reads_auth_then_tasks_then_health_whatever_order_routes_are_matched_in() -> None:
+    first_tags = [next(iter(item.values()))["tags"][0] for item in DOCUMENT["paths"].values()]
+
+    assert first_tags == sorted(first_tags, key=["auth", "tasks", "health"].index)
+    assert first_tags[0] == "auth" and first_tags[-1] == "health"
