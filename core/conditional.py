@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 # One entity tag: an optional W/ and an opaque quoted string of visible characters but `"`.
@@ -61,7 +63,10 @@ def version_tag(version: int) -> str:
     return f'"{version}"'
 
 
-def weak_digest_tag(*parts: object) -> str:
-    """A weak ETag from what a representation depends on."""
-    digest = hashlib.sha256("\x1f".join(str(part) for part in parts).encode()).hexdigest()[:32]
-    return f'W/"{digest}"'
+def weak_digest_tag(*parts: object, ids: Iterable[uuid.UUID] = ()) -> str:
+    """A weak ETag from what a representation depends on: `parts` as text, and `ids` (the
+    tasks of a page, say) as their 16 bytes, which is cheaper than their text."""
+    digest = hashlib.sha256("\x1f".join(str(part) for part in parts).encode())
+    for id_ in ids:
+        digest.update(id_.bytes)
+    return f'W/"{digest.hexdigest()[:32]}"'

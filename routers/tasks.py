@@ -323,7 +323,7 @@ def list_tasks(
     # moving the change counter; the total and the ids cover what time alone changes
     # (`overdue`). No task is read twice for it.
     etag = weak_digest_tag(
-        query, params.limit, params.offset, params.cursor, page.changes, page.total, *(task["id"] for task in tasks)
+        query, params.limit, params.offset, params.cursor, page.changes, page.total, ids=(task["id"] for task in tasks)
     )
     if (unchanged := _not_modified(if_none_match, etag, etag[3:-1])) is not None:
         return unchanged
