@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -142,10 +142,6 @@ def _write_condition(if_match: str | None, settings: Settings) -> IfMatch | None
 # A page's tasks validated in one call.
 _TASKS = TypeAdapter(list[TaskPublic])
 _TRASHED_TASKS = TypeAdapter(list[TrashedTaskPublic])
-
-
-def _public_tasks(rows: Sequence[TaskRow]) -> list[TaskPublic]:
-    return _TASKS.validate_python(rows_fields(rows))
 
 
 def _task_response(
@@ -422,7 +418,7 @@ def task_changes(
     with db.read_session() as session:
         found = changes.read_changes(session, caller, since, settings.trash_retention)
     answer = TaskChanges(
-        changed=_public_tasks(found.changed),
+        changed=_TASKS.validate_python(rows_fields(found.changed)),
         deleted=list(found.deleted),
         next_since=cursors.seal(query, found.next_position.to_json()),
         has_more=found.has_more,
